@@ -1,0 +1,1 @@
+//! The schema of every block kind, as data.

@@ -1,0 +1,1 @@
+//! The formatter: canonical layout of a parsed file, comments kept.
