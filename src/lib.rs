@@ -10,6 +10,7 @@ pub mod check;
 pub mod cli;
 pub mod diag;
 pub mod emit;
+pub mod fsio;
 pub mod lower;
 pub mod order;
 pub mod source;

@@ -1,0 +1,120 @@
+//! Argument definitions (clap derive). Help text carries an example for each command.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// kiln compiles a typed app description into complete, secure, ordered Kubernetes YAML.
+#[derive(Debug, Parser)]
+#[command(name = "kiln", version, about, long_about = None, propagate_version = true)]
+#[command(after_help = "Examples:\n  kiln check app.kiln\n  kiln compile app.kiln -o out/\n  kiln fmt --check\n  kiln explain K0101")]
+pub struct Cli {
+    /// When to colour diagnostics.
+    #[arg(long, value_enum, default_value_t = Color::Auto, global = true)]
+    pub color: Color,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Colour choice.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Color {
+    /// Colour when stderr is a terminal.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// Diagnostic output format.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq, Default)]
+pub enum Format {
+    /// rustc-style text on stderr.
+    #[default]
+    Text,
+    /// One JSON object per diagnostic per line, on stdout.
+    Json,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Parse and type-check files; report every problem found.
+    #[command(after_help = "Examples:\n  kiln check examples/csis/app.kiln\n  kiln check --format json app.kiln   # for pipelines and editors\n  kiln check --deny-warnings *.kiln\n\nExit status: 0 clean (warnings allowed), 2 errors.")]
+    Check(CheckArgs),
+    /// Compile a file into Kubernetes YAML (stdout, or a bundle directory with -o).
+    #[command(after_help = "Examples:\n  kiln compile examples/csis/app.kiln              # YAML stream on stdout\n  kiln compile app.kiln -o out/                    # one directory per app, written atomically\n  kiln compile app.kiln --profile staging\n  kiln compile app.kiln --kube-version 1.33\n\nExit status: 0 compiled, 2 input errors, 3 I/O failure.")]
+    Compile(CompileArgs),
+    /// Format files in the canonical layout (in place, or check only).
+    #[command(after_help = "Examples:\n  kiln fmt app.kiln\n  kiln fmt --check            # every .kiln file under the current directory\n  cat app.kiln | kiln fmt -   # stdin to stdout\n\nExit status: 0 formatted (or already formatted), 1 --check found files to reformat,\n2 a file has syntax errors (it is left untouched).")]
+    Fmt(FmtArgs),
+    /// Explain a diagnostic code, with an example.
+    #[command(after_help = "Examples:\n  kiln explain K0101\n  kiln explain unknown-field\n  kiln explain --list")]
+    Explain(ExplainArgs),
+}
+
+/// Options shared by commands that analyse source.
+#[derive(Debug, Args)]
+pub struct CommonArgs {
+    /// Apply the named profile (e.g. `staging`).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Diagnostic format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Treat warnings as errors (exit 2).
+    #[arg(long)]
+    pub deny_warnings: bool,
+}
+
+/// `kiln check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Files to check.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Shared options.
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// `kiln compile`.
+#[derive(Debug, Args)]
+pub struct CompileArgs {
+    /// The file to compile.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Write the bundle to this directory (replaced atomically) instead of stdout.
+    #[arg(short, long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// Target Kubernetes version (1.33 to 1.37; default the newest).
+    #[arg(long, value_name = "1.MINOR")]
+    pub kube_version: Option<String>,
+    /// Shared options.
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// `kiln fmt`.
+#[derive(Debug, Args)]
+pub struct FmtArgs {
+    /// Files or directories (default: every .kiln file under the current directory);
+    /// `-` reads stdin and writes stdout.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Don't write; exit 1 and name the files that would change.
+    #[arg(long)]
+    pub check: bool,
+}
+
+/// `kiln explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A code (`K0101`) or its name (`unknown-field`).
+    #[arg(value_name = "CODE", required_unless_present = "list")]
+    pub code: Option<String>,
+    /// List every code with its summary.
+    #[arg(long)]
+    pub list: bool,
+}

@@ -1,0 +1,312 @@
+//! One function per command; each returns its exit code.
+
+use super::args::{CheckArgs, Cli, Command, CommonArgs, CompileArgs, ExplainArgs, FmtArgs, Format};
+use super::output::{Printer, count};
+use super::{EXIT_CHANGES, EXIT_INPUT, EXIT_IO};
+use crate::diag::{Diagnostic, codes};
+use crate::{Options, Source};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+/// Runs the parsed command line.
+pub fn dispatch(cli: Cli) -> u8 {
+    match cli.command {
+        Command::Check(a) => check(&a, Printer::new(a.common.format, cli.color)),
+        Command::Compile(a) => compile(&a, Printer::new(a.common.format, cli.color)),
+        Command::Fmt(a) => fmt(&a, Printer::new(Format::Text, cli.color)),
+        Command::Explain(a) => explain(&a),
+    }
+}
+
+fn options(common: &CommonArgs) -> Options {
+    Options {
+        profile: common.profile.clone(),
+        ..Options::default()
+    }
+}
+
+fn load(path: &Path, printer: &Printer) -> Option<Source> {
+    if path == Path::new("-") {
+        let mut text = String::new();
+        return match std::io::stdin().read_to_string(&mut text) {
+            Ok(_) => Some(Source::from_text("<stdin>", text)),
+            Err(e) => {
+                printer.failure(&format!("cannot read standard input: {e}"));
+                None
+            }
+        };
+    }
+    match Source::from_path(path) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            printer.failure(&format!("cannot read `{}`: {}", path.display(), io_reason(&e)));
+            None
+        }
+    }
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_string(),
+        std::io::ErrorKind::InvalidData => "the file is not valid UTF-8".to_string(),
+        _ => e.to_string(),
+    }
+}
+
+/// Exit code for a set of diagnostics: 2 on errors (or warnings when denied), else 0.
+fn diag_exit(diags: &[Diagnostic], deny_warnings: bool) -> u8 {
+    let (errors, warnings) = count(diags);
+    if errors > 0 || (deny_warnings && warnings > 0) {
+        EXIT_INPUT
+    } else {
+        0
+    }
+}
+
+fn check(a: &CheckArgs, printer: Printer) -> u8 {
+    let opts = options(&a.common);
+    let mut exit = 0;
+    let (mut errors, mut warnings) = (0, 0);
+    for path in &a.files {
+        let Some(source) = load(path, &printer) else {
+            exit = exit.max(EXIT_IO);
+            continue;
+        };
+        let analysis = crate::analyze(&source, &opts);
+        let diags = &analysis.diagnostics.0;
+        printer.diagnostics(diags, &source.map);
+        let (e, w) = count(diags);
+        errors += e;
+        warnings += w;
+        exit = exit.max(diag_exit(diags, a.common.deny_warnings));
+    }
+    printer.summary(errors, warnings);
+    exit
+}
+
+/// Parses `1.33` (or `v1.33`, `1.33.2`) into a supported version.
+fn kube_version(text: &str) -> Result<crate::lower::KubeVersion, String> {
+    let t = text.trim_start_matches('v');
+    let mut parts = t.split('.');
+    let major = parts.next().and_then(|p| p.parse::<u32>().ok());
+    let minor = parts.next().and_then(|p| p.parse::<u32>().ok());
+    match (major, minor) {
+        (Some(1), Some(minor)) if (33..=37).contains(&minor) => {
+            Ok(crate::lower::KubeVersion { major: 1, minor })
+        }
+        (Some(_), Some(_)) => Err(format!(
+            "Kubernetes {text} is not supported: kiln targets 1.33 through 1.37"
+        )),
+        _ => Err(format!(
+            "`{text}` is not a Kubernetes version: write it as `1.33`"
+        )),
+    }
+}
+
+fn compile(a: &CompileArgs, printer: Printer) -> u8 {
+    let mut opts = options(&a.common);
+    if let Some(v) = &a.kube_version {
+        match kube_version(v) {
+            Ok(v) => opts.kube_version = Some(v),
+            Err(msg) => {
+                printer.failure(&msg);
+                return EXIT_INPUT;
+            }
+        }
+    }
+    let Some(source) = load(&a.file, &printer) else {
+        return EXIT_IO;
+    };
+    let bundle = match crate::compile(&source, &opts) {
+        Ok(b) => b,
+        Err(diags) => {
+            printer.diagnostics(&diags.0, &source.map);
+            let (e, w) = count(&diags.0);
+            printer.summary(e, w);
+            return EXIT_INPUT;
+        }
+    };
+    printer.diagnostics(&bundle.warnings.0, &source.map);
+    let exit = diag_exit(&bundle.warnings.0, a.common.deny_warnings);
+    if exit != 0 {
+        // Denied warnings: write nothing, as for errors.
+        return exit;
+    }
+    match &a.output {
+        None => {
+            let yaml = bundle.to_yaml();
+            let mut out = std::io::stdout().lock();
+            if let Err(e) = out.write_all(yaml.as_bytes()).and_then(|_| out.flush()) {
+                // A closed pipe (`| head`) is not worth a message, but is a failure.
+                if e.kind() != std::io::ErrorKind::BrokenPipe {
+                    printer.failure(&format!("cannot write to standard output: {e}"));
+                }
+                return EXIT_IO;
+            }
+        }
+        Some(dir) => {
+            if let Err(e) = crate::emit::write_bundle(&bundle.objects, dir) {
+                printer.failure(&format!(
+                    "cannot write the bundle to `{}`: {e} (the previous contents are unchanged)",
+                    dir.display()
+                ));
+                return EXIT_IO;
+            }
+            if a.common.format == Format::Text {
+                eprintln!(
+                    "wrote {} objects to {}",
+                    bundle.objects.len(),
+                    dir.display()
+                );
+            }
+        }
+    }
+    0
+}
+
+/// Every `.kiln` file under `dir`, skipping hidden directories and `target/`, sorted.
+fn kiln_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)?.filter_map(Result::ok).collect();
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let path = e.path();
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        let ft = e.file_type()?;
+        if ft.is_dir() {
+            if !name.starts_with('.') && name != "target" && name != "node_modules" {
+                kiln_files(&path, out)?;
+            }
+        } else if name.ends_with(".kiln") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// What a formatted text means, for the "formatting must not change the meaning" guard:
+/// the compiled YAML when it compiles, else the list of diagnostic codes.
+fn meaning(name: &str, text: &str, path: Option<&Path>) -> Result<String, Vec<&'static str>> {
+    let mut source = Source::from_text(name, text);
+    if let Some(p) = path {
+        // `file(..)` resolves relative to the real file.
+        source = Source {
+            map: {
+                let mut m = crate::source::SourceMap::new();
+                m.add(crate::source::SourceFile::new(name, Some(p.to_path_buf()), text));
+                m
+            },
+            entry: crate::source::FileId(0),
+        };
+    }
+    crate::compile(&source, &Options::default())
+        .map(|b| b.to_yaml())
+        .map_err(|d| d.iter().map(|d| d.code.as_str()).collect())
+}
+
+fn fmt(a: &FmtArgs, printer: Printer) -> u8 {
+    if a.paths.len() == 1 && a.paths[0] == Path::new("-") {
+        let Some(source) = load(Path::new("-"), &printer) else {
+            return EXIT_IO;
+        };
+        let (ast, diags) = crate::syntax::parse(source.entry, &source.entry_file().text);
+        if diags.has_errors() {
+            printer.diagnostics(&diags.0, &source.map);
+            return EXIT_INPUT;
+        }
+        let formatted = crate::syntax::fmt::format(&ast, &source.entry_file().text);
+        if a.check {
+            return if formatted == source.entry_file().text { 0 } else { EXIT_CHANGES };
+        }
+        print!("{formatted}");
+        return 0;
+    }
+    let mut files = Vec::new();
+    let roots = if a.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        a.paths.clone()
+    };
+    for root in &roots {
+        if root.is_dir() {
+            if let Err(e) = kiln_files(root, &mut files) {
+                printer.failure(&format!("cannot list `{}`: {e}", root.display()));
+                return EXIT_IO;
+            }
+        } else {
+            files.push(root.clone());
+        }
+    }
+    let mut exit = 0;
+    let mut changed = 0;
+    for path in &files {
+        let Some(source) = load(path, &printer) else {
+            exit = exit.max(EXIT_IO);
+            continue;
+        };
+        let text = &source.entry_file().text;
+        let (ast, diags) = crate::syntax::parse(source.entry, text);
+        if diags.has_errors() {
+            printer.diagnostics(&diags.0, &source.map);
+            exit = exit.max(EXIT_INPUT);
+            continue;
+        }
+        let formatted = crate::syntax::fmt::format(&ast, text);
+        if &formatted == text {
+            continue;
+        }
+        changed += 1;
+        if a.check {
+            println!("would reformat {}", path.display());
+            exit = exit.max(EXIT_CHANGES);
+            continue;
+        }
+        let name = path.display().to_string();
+        if meaning(&name, text, Some(path)) != meaning(&name, &formatted, Some(path)) {
+            printer.failure(&format!(
+                "refusing to format `{name}`: the formatted text would compile differently (a kiln bug; please report it with this file)"
+            ));
+            exit = exit.max(EXIT_IO);
+            continue;
+        }
+        if let Err(e) = crate::fsio::write_file_atomic(path, formatted.as_bytes()) {
+            printer.failure(&format!("cannot write `{name}`: {e} (the file is unchanged)"));
+            exit = exit.max(EXIT_IO);
+            continue;
+        }
+        println!("formatted {name}");
+    }
+    if a.check && changed > 0 {
+        eprintln!(
+            "{changed} file{} would be reformatted; run `kiln fmt` to fix",
+            if changed == 1 { "" } else { "s" }
+        );
+    }
+    exit
+}
+
+fn explain(a: &ExplainArgs) -> u8 {
+    if a.list {
+        for c in codes::ALL {
+            let i = c.info();
+            println!("{}  {:<8} {:<24} {}", i.code, i.severity.as_str(), i.name, i.summary);
+        }
+        return 0;
+    }
+    let text = a.code.as_deref().unwrap_or_default();
+    match codes::lookup(text) {
+        Some(c) => {
+            let i = c.info();
+            println!("{} ({}, {}): {}\n\n{}", i.code, i.name, i.severity.as_str(), i.summary, i.explanation);
+            0
+        }
+        None => {
+            let names = codes::ALL.iter().flat_map(|c| [c.info().code, c.info().name]);
+            let hint = crate::diag::suggest::did_you_mean(text, names)
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            eprintln!("error: unknown diagnostic code `{text}`{hint} (`kiln explain --list` shows them all)");
+            EXIT_INPUT
+        }
+    }
+}
