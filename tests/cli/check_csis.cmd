@@ -1,0 +1,1 @@
+check examples/csis/app.kiln

@@ -1,0 +1,1 @@
+check --format json tests/cli/five.kiln

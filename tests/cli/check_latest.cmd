@@ -1,0 +1,1 @@
+check tests/cli/latest.kiln

@@ -1,0 +1,1 @@
+compile examples/csis/app.kiln --kube-version 1.20

@@ -1,0 +1,1 @@
+compile tests/cli/latest.kiln

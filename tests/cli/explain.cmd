@@ -1,0 +1,1 @@
+explain K0001

@@ -1,0 +1,1 @@
+explain K000l
