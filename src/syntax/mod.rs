@@ -2,7 +2,10 @@
 //! the formatter ([`fmt`]). No pest type leaves this module.
 
 pub mod ast;
+mod errors;
 pub mod fmt;
 mod parse;
+mod scan;
 
 pub use parse::parse;
+pub use parse::{MAX_ERRORS, MAX_FILE_BYTES, RESERVED};

@@ -1,19 +1,730 @@
 //! pest → AST, with error recovery and user-facing syntax errors.
+//!
+//! The driver ([`parse`]) runs in rounds: scan (lexical problems, depth limit), then pest.
+//! pest stops at the first error, so each error is reported in words (see
+//! [`super::errors`]), the offending region is blanked out (replaced by spaces, which
+//! keeps every byte offset) or a missing `}` is supplied, and the text is parsed again.
+//! The tree of the last round holds everything that was not blanked.
 
 use super::ast;
-use crate::diag::Diagnostics;
+use super::errors;
+use super::scan::{self, Problem};
+use crate::diag::{Diagnostic, Diagnostics, codes};
 use crate::source::{FileId, Span};
+use pest::Parser as _;
+use pest::iterators::{Pair, Pairs};
+
+#[derive(pest_derive::Parser)]
+#[grammar = "../grammar/kiln.pest"]
+pub(crate) struct KilnParser;
+
+/// Files larger than this are refused (K0007) rather than parsed.
+pub const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
+
+/// At most this many syntax errors are reported for one file; past it, parsing stops.
+pub const MAX_ERRORS: usize = 50;
+
+/// Words that are never names.
+pub const RESERVED: &[&str] = &[
+    "import", "as", "template", "profile", "extends", "let", "from", "true", "false", "none",
+];
 
 /// Parses one file. Never fails and never panics: syntax errors are diagnostics, and the
 /// tree holds whatever could be recovered.
-pub fn parse(_file: FileId, text: &str) -> (ast::File, Diagnostics) {
-    // Placeholder until the grammar lands.
-    (
-        ast::File {
-            items: Vec::new(),
-            comments: Vec::new(),
-            span: Span::new(0, text.len()),
-        },
-        Diagnostics::default(),
+pub fn parse(file: FileId, text: &str) -> (ast::File, Diagnostics) {
+    let mut diags = Diagnostics::default();
+    let empty = |comments| ast::File {
+        items: Vec::new(),
+        comments,
+        span: Span::new(0, text.len()),
+    };
+    if text.len() > MAX_FILE_BYTES {
+        diags.push(
+            Diagnostic::new(
+                codes::INPUT_TOO_LARGE,
+                file,
+                Span::new(0, 0),
+                format!(
+                    "the file is {} MiB, more than the limit of {} MiB",
+                    text.len() / (1024 * 1024),
+                    MAX_FILE_BYTES / (1024 * 1024)
+                ),
+            )
+            .label("the file starts here")
+            .help("split the configuration into several files"),
+        );
+        return (empty(Vec::new()), diags);
+    }
+
+    let mut work = text.as_bytes().to_vec();
+    // Closing braces supplied at the end of the file for blocks left open.
+    let mut appended = 0usize;
+    // Set when the rest of the file was dropped: errors at its end are then consequences.
+    let mut dropped_tail = false;
+    let mut syntax_errors = 0usize;
+    loop {
+        let current = String::from_utf8_lossy(&work).into_owned();
+        let scanned = scan::scan(&current);
+        if let Some(problem) = &scanned.problem {
+            let (d, blank) = match *problem {
+                Problem::TooDeep { at, blank } => (errors::too_deep(file, at), blank),
+                Problem::UnterminatedString { start } => {
+                    errors::unterminated_string(file, &current, &scanned, start)
+                }
+                Problem::UnterminatedComment { start } => {
+                    errors::unterminated_comment(file, start, current.len())
+                }
+            };
+            if blank.1 >= text.len() {
+                dropped_tail = true;
+            }
+            diags.push(d);
+            blank_out(&mut work, blank.0, blank.1.min(text.len()));
+            syntax_errors += 1;
+            if syntax_errors >= MAX_ERRORS {
+                return (empty(comments_of(text, &scanned)), diags);
+            }
+            continue;
+        }
+        let mut with_closers = current.clone();
+        with_closers.push_str(&"}".repeat(appended));
+        match KilnParser::parse(Rule::file, &with_closers) {
+            Ok(mut pairs) => {
+                let mut b = Builder {
+                    file,
+                    len: text.len(),
+                    text: &with_closers,
+                    comments: &scanned.comments,
+                    diags: &mut diags,
+                };
+                let items = match pairs.next() {
+                    Some(f) => b.file(f.into_inner()),
+                    None => Vec::new(),
+                };
+                let ast = ast::File {
+                    items,
+                    comments: comments_of(text, &scanned),
+                    span: Span::new(0, text.len()),
+                };
+                return (ast, diags);
+            }
+            Err(e) => {
+                let pos = match e.location {
+                    pest::error::InputLocation::Pos(p) => p,
+                    pest::error::InputLocation::Span((s, _)) => s,
+                };
+                let positives = match &e.variant {
+                    pest::error::ErrorVariant::ParsingError { positives, .. } => positives.clone(),
+                    pest::error::ErrorVariant::CustomError { .. } => Vec::new(),
+                };
+                if pos >= current.len() && dropped_tail {
+                    // The end of the file was dropped with an earlier error; what is
+                    // missing there is a consequence, not a new error.
+                    return (empty(comments_of(text, &scanned)), diags);
+                }
+                let (d, fix) =
+                    errors::explain(file, &current, &scanned, pos.min(current.len()), &positives);
+                if let Some(d) = d {
+                    diags.push(d);
+                    syntax_errors += 1;
+                }
+                match fix {
+                    errors::Fix::Blank(s, e) if s < e && s < text.len() => {
+                        blank_out(&mut work, s, e.min(text.len()));
+                    }
+                    errors::Fix::Close(at) if at < text.len() && work[at].is_ascii_whitespace() => {
+                        work[at] = b'}';
+                    }
+                    errors::Fix::CloseAtEnd if appended < scan::MAX_DEPTH => appended += 1,
+                    _ => return (empty(comments_of(text, &scanned)), diags),
+                }
+                if syntax_errors >= MAX_ERRORS {
+                    return (empty(comments_of(text, &scanned)), diags);
+                }
+            }
+        }
+    }
+}
+
+/// Replaces `[start, end)` with spaces, keeping line breaks so lines and offsets stay put.
+fn blank_out(work: &mut [u8], start: usize, end: usize) {
+    let end = end.min(work.len());
+    for b in work.iter_mut().take(end).skip(start) {
+        if *b != b'\n' {
+            *b = b' ';
+        }
+    }
+}
+
+fn comments_of(text: &str, scanned: &scan::Scan) -> Vec<ast::Comment> {
+    scanned
+        .comments
+        .iter()
+        .filter_map(|&(s, e)| {
+            let t = text.get(s..e)?;
+            // A line comment's span stops before the line break; a CR before it is not text.
+            let t = t.strip_suffix('\r').unwrap_or(t);
+            Some(ast::Comment {
+                text: t.to_string(),
+                span: Span::new(s, s + t.len()),
+            })
+        })
+        .collect()
+}
+
+/// Builds the AST from pest pairs. The grammar guarantees the shape, so a missing child
+/// means a grammar/builder mismatch; the builder then skips the node instead of panicking.
+struct Builder<'d> {
+    file: FileId,
+    /// The length of the real text (recovery may have appended closing braces).
+    len: usize,
+    /// The text pest parsed.
+    text: &'d str,
+    /// Comment spans, in order.
+    comments: &'d [(usize, usize)],
+    diags: &'d mut Diagnostics,
+}
+
+fn rules_skipped(r: Rule) -> bool {
+    matches!(
+        r,
+        Rule::eq
+            | Rule::lbrace
+            | Rule::rbrace
+            | Rule::lparen
+            | Rule::rparen
+            | Rule::rbracket
+            | Rule::comma
+            | Rule::dot
+            | Rule::dotdot
+            | Rule::colon
+            | Rule::kw_import
+            | Rule::kw_as
+            | Rule::kw_let
+            | Rule::kw_profile
+            | Rule::kw_extends
+            | Rule::kw_template
+            | Rule::EOI
     )
+}
+
+/// The meaningful children of a pair (punctuation and keywords dropped).
+fn kids(p: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
+    p.into_inner().filter(|c| !rules_skipped(c.as_rule()))
+}
+
+impl Builder<'_> {
+    /// The span of a node. pest includes the whitespace and comments skipped before an
+    /// optional part that was not there (`expr = { primary ~ (".." ~ primary)? }`), so
+    /// the end is moved back over them.
+    fn span(&self, p: &Pair<'_, Rule>) -> Span {
+        let s = p.as_span();
+        let start = s.start();
+        let mut end = s.end();
+        let b = self.text.as_bytes();
+        while end > start {
+            if b.get(end - 1).is_some_and(|c| c.is_ascii_whitespace()) {
+                end -= 1;
+                continue;
+            }
+            let i = self.comments.partition_point(|&(_, e)| e < end);
+            match self.comments.get(i) {
+                Some(&(cs, ce)) if ce == end && cs >= start => end = cs,
+                _ => break,
+            }
+        }
+        Span::new(start.min(self.len), end.min(self.len))
+    }
+
+    fn file(&mut self, pairs: Pairs<'_, Rule>) -> Vec<ast::Item> {
+        let mut items = Vec::new();
+        for p in pairs.filter(|c| !rules_skipped(c.as_rule())) {
+            let item = match p.as_rule() {
+                Rule::import => self.import(p).map(ast::Item::Import),
+                Rule::let_stmt => self.let_stmt(p).map(ast::Item::Let),
+                Rule::profile => self.profile(p).map(ast::Item::Profile),
+                Rule::template => self.template(p).map(ast::Item::Template),
+                Rule::block => self.block(p).map(ast::Item::Block),
+                _ => None,
+            };
+            items.extend(item);
+        }
+        items
+    }
+
+    /// A name; reserved words are reported (the name is still kept in the tree).
+    fn name(&mut self, p: Pair<'_, Rule>, what: &str) -> ast::Ident {
+        let id = ast::Ident {
+            name: p.as_str().to_string(),
+            span: self.span(&p),
+        };
+        self.check_reserved(&id.name, id.span, what);
+        id
+    }
+
+    fn check_reserved(&mut self, name: &str, span: Span, what: &str) {
+        if RESERVED.contains(&name) {
+            let mut d = Diagnostic::new(
+                codes::RESERVED_WORD,
+                self.file,
+                span,
+                format!("`{name}` is a reserved word and cannot be used as {what}"),
+            )
+            .label("reserved word");
+            d = if what == "a field name" {
+                d.help(format!("quote it to use it as a key: `\"{name}\"`"))
+            } else {
+                d.help("choose another name")
+            };
+            self.diags.push(d);
+        }
+    }
+
+    fn import(&mut self, p: Pair<'_, Rule>) -> Option<ast::Import> {
+        let span = self.span(&p);
+        let mut it = kids(p);
+        let path = self.string(it.next()?);
+        let alias = it.next().map(|a| self.name(a, "an import alias"));
+        Some(ast::Import { path, alias, span })
+    }
+
+    fn let_stmt(&mut self, p: Pair<'_, Rule>) -> Option<ast::Let> {
+        let span = self.span(&p);
+        let mut it = kids(p);
+        let name = self.name(it.next()?, "a binding name");
+        let value = self.expr(it.next()?)?;
+        Some(ast::Let { name, value, span })
+    }
+
+    fn profile(&mut self, p: Pair<'_, Rule>) -> Option<ast::Profile> {
+        let span = self.span(&p);
+        let mut name = None;
+        let mut extends = Vec::new();
+        let mut fields = Vec::new();
+        for c in kids(p) {
+            match c.as_rule() {
+                Rule::word => name = Some(self.name(c, "a profile name")),
+                Rule::extends => {
+                    for w in kids(c) {
+                        extends.push(self.name(w, "a profile name"));
+                    }
+                }
+                Rule::field => fields.extend(self.field(c)),
+                _ => {}
+            }
+        }
+        Some(ast::Profile {
+            name: name?,
+            extends,
+            fields,
+            span,
+        })
+    }
+
+    fn template(&mut self, p: Pair<'_, Rule>) -> Option<ast::Template> {
+        let span = self.span(&p);
+        let mut name = None;
+        let mut params = Vec::new();
+        let mut body = None;
+        for c in kids(p) {
+            match c.as_rule() {
+                Rule::word => name = Some(self.name(c, "a template name")),
+                Rule::param => params.extend(self.param(c)),
+                Rule::tblock => {
+                    let bspan = self.span(&c);
+                    let mut it = kids(c);
+                    let kind = self.name(it.next()?, "a block kind");
+                    let b = it.next()?;
+                    let body_span = self.span(&b);
+                    let entries = self.body(b);
+                    body = Some(ast::Block {
+                        kind,
+                        name: None,
+                        template: None,
+                        entries,
+                        span: bspan,
+                        body_span,
+                    });
+                }
+                _ => {}
+            }
+        }
+        Some(ast::Template {
+            name: name?,
+            params,
+            body: body?,
+            span,
+        })
+    }
+
+    fn param(&mut self, p: Pair<'_, Rule>) -> Option<ast::Param> {
+        let span = self.span(&p);
+        let mut it = kids(p);
+        let name = self.name(it.next()?, "a parameter name");
+        let t = it.next()?;
+        let ty = ast::Ident {
+            name: t.as_str().to_string(),
+            span: self.span(&t),
+        };
+        let default = match it.next() {
+            Some(e) => Some(self.expr(e)?),
+            None => None,
+        };
+        Some(ast::Param {
+            name,
+            ty,
+            default,
+            span,
+        })
+    }
+
+    fn block(&mut self, p: Pair<'_, Rule>) -> Option<ast::Block> {
+        let span = self.span(&p);
+        let mut kind = None;
+        let mut name = None;
+        let mut template = None;
+        let mut entries = Vec::new();
+        let mut body_span = span;
+        for c in kids(p) {
+            match c.as_rule() {
+                Rule::word => kind = Some(self.name(c, "a block kind")),
+                Rule::block_name => {
+                    let w = kids(c).next()?;
+                    name = Some(self.name(w, "a block name"));
+                }
+                Rule::call => template = self.call(c),
+                Rule::body => {
+                    body_span = self.span(&c);
+                    entries = self.body(c);
+                }
+                _ => {}
+            }
+        }
+        Some(ast::Block {
+            kind: kind?,
+            name,
+            template,
+            entries,
+            span,
+            body_span,
+        })
+    }
+
+    fn body(&mut self, p: Pair<'_, Rule>) -> Vec<ast::Entry> {
+        let mut entries = Vec::new();
+        for c in kids(p) {
+            let e = match c.as_rule() {
+                Rule::field => self.field(c).map(ast::Entry::Field),
+                Rule::block => self.block(c).map(ast::Entry::Block),
+                Rule::let_stmt => self.let_stmt(c).map(ast::Entry::Let),
+                _ => None,
+            };
+            entries.extend(e);
+        }
+        entries
+    }
+
+    fn field(&mut self, p: Pair<'_, Rule>) -> Option<ast::Field> {
+        let span = self.span(&p);
+        let mut path = Vec::new();
+        let mut value = None;
+        for c in kids(p) {
+            match c.as_rule() {
+                Rule::key => {
+                    let k = c.into_inner().next()?;
+                    let kspan = self.span(&k);
+                    if k.as_rule() == Rule::string {
+                        let s = self.string(k);
+                        let name = match s.as_plain() {
+                            Some(t) => t,
+                            None => {
+                                self.diags.push(
+                                    Diagnostic::new(
+                                        codes::SYNTAX,
+                                        self.file,
+                                        kspan,
+                                        "a quoted key cannot contain `${...}`",
+                                    )
+                                    .label("interpolation in a key")
+                                    .help("write the key as plain text"),
+                                );
+                                String::new()
+                            }
+                        };
+                        path.push(ast::Key {
+                            name,
+                            quoted: true,
+                            span: kspan,
+                        });
+                    } else {
+                        let name = k.as_str().to_string();
+                        self.check_reserved(&name, kspan, "a field name");
+                        path.push(ast::Key {
+                            name,
+                            quoted: false,
+                            span: kspan,
+                        });
+                    }
+                }
+                Rule::expr => value = self.expr(c),
+                _ => {}
+            }
+        }
+        Some(ast::Field {
+            path,
+            value: value?,
+            span,
+        })
+    }
+
+    fn expr(&mut self, p: Pair<'_, Rule>) -> Option<ast::Expr> {
+        let span = self.span(&p);
+        let mut it = kids(p);
+        let first = self.primary(it.next()?)?;
+        match it.next() {
+            None => Some(first),
+            Some(second) => {
+                let second = self.primary(second)?;
+                Some(ast::Expr {
+                    kind: ast::ExprKind::Range(Box::new(first), Box::new(second)),
+                    span,
+                })
+            }
+        }
+    }
+
+    fn primary(&mut self, p: Pair<'_, Rule>) -> Option<ast::Expr> {
+        let span = self.span(&p);
+        let kind = match p.as_rule() {
+            Rule::string => ast::ExprKind::Str(self.string(p)),
+            Rule::number => ast::ExprKind::Number(self.number(p)),
+            Rule::boolean => ast::ExprKind::Bool(p.as_str() == "true"),
+            Rule::none => ast::ExprKind::None,
+            Rule::list => {
+                let mut items = Vec::new();
+                for c in kids(p) {
+                    items.extend(self.expr(c));
+                }
+                ast::ExprKind::List(items)
+            }
+            Rule::call => ast::ExprKind::Call(self.call(p)?),
+            Rule::reference => {
+                let mut segs = Vec::new();
+                for w in kids(p) {
+                    segs.push(self.name(w, "a name"));
+                }
+                ast::ExprKind::Ref(segs)
+            }
+            _ => return None,
+        };
+        Some(ast::Expr { kind, span })
+    }
+
+    fn number(&mut self, p: Pair<'_, Rule>) -> ast::Number {
+        let span = self.span(&p);
+        let mut digits = String::new();
+        let mut unit = String::new();
+        let mut whole_len = 0;
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::digits => {
+                    whole_len = c.as_str().len();
+                    digits.push_str(c.as_str());
+                }
+                Rule::fraction => digits.push_str(c.as_str()),
+                Rule::unit => unit.push_str(c.as_str()),
+                _ => {}
+            }
+        }
+        let whole = digits.get(..whole_len).unwrap_or("");
+        if whole.parse::<u64>().is_err() && !whole.is_empty() {
+            self.diags.push(
+                Diagnostic::new(
+                    codes::NUMBER_TOO_LARGE,
+                    self.file,
+                    span,
+                    format!("the number `{whole}` does not fit in 64 bits"),
+                )
+                .label("too large")
+                .help(format!("numbers must be at most {}", u64::MAX)),
+            );
+        }
+        ast::Number { digits, unit }
+    }
+
+    fn call(&mut self, p: Pair<'_, Rule>) -> Option<ast::Call> {
+        let span = self.span(&p);
+        let mut func = None;
+        let mut args: Vec<ast::Arg> = Vec::new();
+        for c in kids(p) {
+            match c.as_rule() {
+                Rule::word => func = Some(self.name(c, "a function name")),
+                Rule::arg => {
+                    let aspan = self.span(&c);
+                    let mut name = None;
+                    let mut value = None;
+                    for a in kids(c) {
+                        match a.as_rule() {
+                            Rule::arg_name => {
+                                let w = kids(a).next()?;
+                                name = Some(self.name(w, "an argument name"));
+                            }
+                            Rule::expr => value = self.expr(a),
+                            _ => {}
+                        }
+                    }
+                    if name.is_none()
+                        && let Some(named) = args.iter().find(|a| a.name.is_some())
+                    {
+                        self.diags.push(
+                            Diagnostic::new(
+                                codes::SYNTAX,
+                                self.file,
+                                aspan,
+                                "a positional argument cannot follow a named argument",
+                            )
+                            .label("positional argument")
+                            .secondary(self.file, named.span, "named argument before it")
+                            .help("put positional arguments first, then `name = value` arguments"),
+                        );
+                    }
+                    args.push(ast::Arg {
+                        name,
+                        value: value?,
+                        span: aspan,
+                    });
+                }
+                _ => {}
+            }
+        }
+        Some(ast::Call {
+            func: func?,
+            args,
+            span,
+        })
+    }
+
+    fn string(&mut self, p: Pair<'_, Rule>) -> ast::StrLit {
+        let span = self.span(&p);
+        let mut parts: Vec<ast::StrPart> = Vec::new();
+        // Adjacent text and escapes merge into one text part.
+        let push_text = |parts: &mut Vec<ast::StrPart>, t: &str, s: Span| match parts.last_mut() {
+            Some(ast::StrPart::Text(prev, pspan)) => {
+                prev.push_str(t);
+                *pspan = pspan.to(s);
+            }
+            _ => parts.push(ast::StrPart::Text(t.to_string(), s)),
+        };
+        for c in p.into_inner() {
+            let cspan = self.span(&c);
+            match c.as_rule() {
+                Rule::text => push_text(&mut parts, c.as_str(), cspan),
+                Rule::escape => {
+                    let decoded = self.escape(c.as_str(), cspan);
+                    push_text(&mut parts, &decoded, cspan);
+                }
+                Rule::interp => {
+                    if let Some(e) = kids(c).next().and_then(|e| self.expr(e)) {
+                        parts.push(ast::StrPart::Interp(e));
+                    }
+                }
+                _ => {}
+            }
+        }
+        ast::StrLit { parts, span }
+    }
+
+    /// Decodes one escape; an unknown one is reported (K0003) and kept as written.
+    fn escape(&mut self, esc: &str, span: Span) -> String {
+        let body = esc.get(1..).unwrap_or("");
+        let simple = match body {
+            "n" => Some('\n'),
+            "t" => Some('\t'),
+            "r" => Some('\r'),
+            "\\" => Some('\\'),
+            "\"" => Some('"'),
+            "$" => Some('$'),
+            _ => None,
+        };
+        if let Some(c) = simple {
+            return c.to_string();
+        }
+        if let Some(hex) = body.strip_prefix("u{").and_then(|h| h.strip_suffix('}')) {
+            let ok =
+                !hex.is_empty() && hex.len() <= 6 && hex.chars().all(|c| c.is_ascii_hexdigit());
+            if let Some(c) = ok
+                .then(|| u32::from_str_radix(hex, 16).ok().and_then(char::from_u32))
+                .flatten()
+            {
+                return c.to_string();
+            }
+            self.diags.push(
+                Diagnostic::new(
+                    codes::BAD_ESCAPE,
+                    self.file,
+                    span,
+                    format!("`{esc}` is not a valid unicode escape"),
+                )
+                .label("not a unicode scalar value")
+                .help(
+                    "write 1 to 6 hexadecimal digits of a unicode scalar value, e.g. `\\u{1F600}`",
+                ),
+            );
+            return esc.to_string();
+        }
+        let shown = if body.starts_with('u') {
+            "\\u".to_string()
+        } else {
+            esc.to_string()
+        };
+        let mut d = Diagnostic::new(
+            codes::BAD_ESCAPE,
+            self.file,
+            span,
+            format!("unknown escape sequence `{shown}` in a string"),
+        )
+        .label("unknown escape");
+        d = if body.starts_with('u') {
+            d.help("a unicode escape is written with braces: `\\u{1F600}`")
+        } else {
+            d.help(
+                "known escapes are `\\n` `\\t` `\\r` `\\\\` `\\\"` `\\$` `\\u{...}`; write `\\\\` for a literal backslash",
+            )
+        };
+        self.diags.push(d);
+        esc.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn diags(text: &str) -> Vec<String> {
+        let (_, d) = parse(FileId(0), text);
+        d.iter()
+            .map(|d| format!("{} {:?} {}", d.code, d.primary.loc.span, d.message))
+            .collect()
+    }
+
+    #[test]
+    fn parses_the_example() {
+        let text = include_str!("../../examples/csis/app.kiln");
+        let (f, d) = parse(FileId(0), text);
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(f.items.len(), 2);
+        assert_eq!(f.comments.len(), 7);
+    }
+
+    #[test]
+    fn scratch() {
+        if let Ok(t) = std::env::var("KILN_SCRATCH") {
+            let t = std::fs::read_to_string(t).unwrap();
+            let (f, _) = parse(FileId(0), &t);
+            eprintln!("{f:#?}");
+            for d in diags(&t) {
+                eprintln!("{d}");
+            }
+        }
+    }
 }
