@@ -62,12 +62,28 @@ pub fn parse(file: FileId, text: &str) -> (ast::File, Diagnostics) {
     // Set when the rest of the file was dropped: errors at its end are then consequences.
     let mut dropped_tail = false;
     let mut syntax_errors = 0usize;
-    loop {
+    // Logical lines that already had an error (see `errors::explain`).
+    let mut seen = Vec::new();
+    // Every round changes the text or stops, but bound the rounds all the same.
+    for _round in 0..4 * MAX_ERRORS {
         let current = String::from_utf8_lossy(&work).into_owned();
         let scanned = scan::scan(&current);
         if let Some(problem) = &scanned.problem {
             let (d, blank) = match *problem {
-                Problem::TooDeep { at, blank } => (errors::too_deep(file, at), blank),
+                Problem::TooDeep { at, blank } => {
+                    // A block's header (`kind name`) goes with its body.
+                    let mut start = blank.0;
+                    if current.as_bytes().get(at.0) == Some(&b'{') {
+                        let before = scanned.tokens.partition_point(|t| t.end <= at.0);
+                        for t in scanned.tokens[..before].iter().rev() {
+                            if !matches!(t.kind, scan::Tok::Word | scan::Tok::Punct('=')) {
+                                break;
+                            }
+                            start = t.start;
+                        }
+                    }
+                    (errors::too_deep(file, at), (start, blank.1))
+                }
                 Problem::UnterminatedString { start } => {
                     errors::unterminated_string(file, &current, &scanned, start)
                 }
@@ -122,18 +138,32 @@ pub fn parse(file: FileId, text: &str) -> (ast::File, Diagnostics) {
                     // missing there is a consequence, not a new error.
                     return (empty(comments_of(text, &scanned)), diags);
                 }
-                let (d, fix) =
-                    errors::explain(file, &current, &scanned, pos.min(current.len()), &positives);
+                let (d, fix) = errors::explain(
+                    file,
+                    &current,
+                    &scanned,
+                    pos.min(current.len()),
+                    &positives,
+                    &mut seen,
+                );
                 if let Some(d) = d {
                     diags.push(d);
                     syntax_errors += 1;
                 }
                 match fix {
-                    errors::Fix::Blank(s, e) if s < e && s < text.len() => {
+                    errors::Fix::Blank(s, e)
+                        if s < e
+                            && s < text.len()
+                            && work[s..e.min(text.len())]
+                                .iter()
+                                .any(|b| !b.is_ascii_whitespace()) =>
+                    {
                         blank_out(&mut work, s, e.min(text.len()));
                     }
-                    errors::Fix::Close(at) if at < text.len() && work[at].is_ascii_whitespace() => {
-                        work[at] = b'}';
+                    errors::Fix::Insert(at, byte)
+                        if at < text.len() && work[at].is_ascii_whitespace() =>
+                    {
+                        work[at] = byte;
                     }
                     errors::Fix::CloseAtEnd if appended < scan::MAX_DEPTH => appended += 1,
                     _ => return (empty(comments_of(text, &scanned)), diags),
@@ -144,6 +174,7 @@ pub fn parse(file: FileId, text: &str) -> (ast::File, Diagnostics) {
             }
         }
     }
+    (empty(Vec::new()), diags)
 }
 
 /// Replaces `[start, end)` with spaces, keeping line breaks so lines and offsets stay put.
@@ -717,14 +748,75 @@ mod tests {
     }
 
     #[test]
+    fn hostile_inputs_do_not_overflow() {
+        // A top-level `[` is itself an error, reported besides the depth.
+        let d = diags(&"[".repeat(100_000));
+        assert!(d.iter().any(|d| d.starts_with("K0004")), "{d:?}");
+        let blocks = format!("{}{}", "a {".repeat(10_000), "}".repeat(10_000));
+        let d = diags(&blocks);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(d[0].starts_with("K0004"));
+        let calls = format!("app a {{ x = {}1{} }}", "f(".repeat(5000), ")".repeat(5000));
+        assert!(diags(&calls)[0].starts_with("K0004"));
+        let interps = format!(
+            "app a {{ x = {}{} }}",
+            "\"${".repeat(3000),
+            "}\"".repeat(3000)
+        );
+        assert!(diags(&interps)[0].starts_with("K0004"));
+        // Exactly at the limit still parses.
+        let ok = format!("app a {{ x = {}1{} }}", "[".repeat(63), "]".repeat(63));
+        assert!(diags(&ok).is_empty(), "{:?}", diags(&ok));
+    }
+
+    #[test]
+    fn too_large() {
+        let big = " ".repeat(MAX_FILE_BYTES + 1);
+        let d = diags(&big);
+        assert!(d.len() == 1 && d[0].starts_with("K0007"), "{d:?}");
+    }
+
+    #[test]
+    fn garbage_does_not_panic() {
+        for t in [
+            "}",
+            "{",
+            "]]]",
+            "\"",
+            "\"${",
+            "app a { x = \"${ }\" }",
+            "/*",
+            "a.b.c",
+            "..",
+            "=",
+            "app { = }",
+            "let",
+            "import",
+            "template t(",
+            "profile p extends",
+            "app a { b = [1,, 2] }",
+            "x = 1 2 3 4",
+            "app a { x = \"\\u{\" }",
+            "\u{FEFF}app a {}",
+            "app a { é = 1 }",
+            "\0\0",
+            "app a {\r\n x = 1\r\n}",
+        ] {
+            let _ = parse(FileId(0), t);
+        }
+    }
+
+    #[test]
     fn scratch() {
         if let Ok(t) = std::env::var("KILN_SCRATCH") {
             let t = std::fs::read_to_string(t).unwrap();
-            let (f, _) = parse(FileId(0), &t);
-            eprintln!("{f:#?}");
-            for d in diags(&t) {
-                eprintln!("{d}");
+            let (f, d) = parse(FileId(0), &t);
+            if std::env::var("KILN_AST").is_ok() {
+                eprintln!("{f:#?}");
             }
+            let mut map = crate::source::SourceMap::new();
+            map.add(crate::source::SourceFile::new("t.kiln", None, t));
+            eprintln!("{}", crate::diag::render::to_text(&d.0, &map, false));
         }
     }
 }
