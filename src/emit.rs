@@ -1,8 +1,457 @@
 //! Emit: deterministic YAML text and bundles on disk.
+//!
+//! The YAML writer is hand-written over `serde_json::Value` (kiln's objects are JSON
+//! values in a fixed key order) and writes into one `String`: block style, two-space
+//! indentation, sequences indented under their key, `---` between documents. A string
+//! is written plain only when every YAML loader (YAML 1.1 ones such as PyYAML and
+//! go-yaml v2 included) reads it back as the same string; otherwise it is double-quoted,
+//! or, when it has several lines and nothing a literal block cannot hold, written as a
+//! `|` block scalar.
 
 use crate::lower::Object;
+use crate::order;
+use serde_json::{Map, Value};
+use std::fmt::Write as _;
+use std::io::{self, Write as _};
+use std::path::{Path, PathBuf};
 
 /// The objects as one multi-document YAML stream.
-pub fn to_yaml(_objects: &[Object]) -> String {
-    String::new()
+pub fn to_yaml(objects: &[Object]) -> String {
+    let mut out = String::with_capacity(objects.len() * 1536);
+    for (i, o) in objects.iter().enumerate() {
+        if i > 0 {
+            out.push_str("---\n");
+        }
+        write_document(&mut out, &o.value);
+    }
+    out
+}
+
+/// One YAML document (no `---`) for any JSON value.
+pub fn value_to_yaml(value: &Value) -> String {
+    let mut out = String::new();
+    write_document(&mut out, value);
+    out
+}
+
+fn write_document(out: &mut String, v: &Value) {
+    match v {
+        Value::Object(m) if !m.is_empty() => write_map(out, m, 0, false),
+        Value::Array(a) if !a.is_empty() => write_seq(out, a, 0, false),
+        _ => write_scalar(out, v, 2),
+    }
+}
+
+fn pad(out: &mut String, n: usize) {
+    for _ in 0..n {
+        out.push(' ');
+    }
+}
+
+/// A mapping whose keys start at column `indent`; with `inline_first`, the first key
+/// continues the current line (after `- `).
+fn write_map(out: &mut String, m: &Map<String, Value>, indent: usize, inline_first: bool) {
+    let mut inline = inline_first;
+    for (k, v) in m {
+        if !inline {
+            pad(out, indent);
+        }
+        inline = false;
+        write_key(out, k);
+        out.push(':');
+        match v {
+            Value::Object(child) if !child.is_empty() => {
+                out.push('\n');
+                write_map(out, child, indent + 2, false);
+            }
+            Value::Array(items) if !items.is_empty() => {
+                out.push('\n');
+                write_seq(out, items, indent + 2, false);
+            }
+            _ => {
+                out.push(' ');
+                write_scalar(out, v, indent + 2);
+            }
+        }
+    }
+}
+
+/// A sequence whose `- ` start at column `indent`.
+fn write_seq(out: &mut String, a: &[Value], indent: usize, inline_first: bool) {
+    let mut inline = inline_first;
+    for item in a {
+        if !inline {
+            pad(out, indent);
+        }
+        inline = false;
+        out.push_str("- ");
+        match item {
+            Value::Object(m) if !m.is_empty() => write_map(out, m, indent + 2, true),
+            Value::Array(items) if !items.is_empty() => write_seq(out, items, indent + 2, true),
+            _ => write_scalar(out, item, indent + 2),
+        }
+    }
+}
+
+/// A scalar (or empty collection) and its newline; `indent` is where the lines of a
+/// block scalar go.
+fn write_scalar(out: &mut String, v: &Value, indent: usize) {
+    match v {
+        Value::Null => out.push_str("null\n"),
+        Value::Bool(b) => out.push_str(if *b { "true\n" } else { "false\n" }),
+        Value::Number(n) => {
+            let _ = writeln!(out, "{n}");
+        }
+        Value::String(s) => {
+            if s.contains('\n') && block_safe(s) {
+                write_block(out, s, indent);
+            } else {
+                write_string(out, s);
+                out.push('\n');
+            }
+        }
+        Value::Array(_) => out.push_str("[]\n"),
+        Value::Object(_) => out.push_str("{}\n"),
+    }
+}
+
+fn write_key(out: &mut String, k: &str) {
+    write_string(out, k);
+}
+
+fn write_string(out: &mut String, s: &str) {
+    if plain_safe(s) {
+        out.push_str(s);
+    } else {
+        write_quoted(out, s);
+    }
+}
+
+/// A literal block scalar: `|` keeps one final newline, `|-` none, `|+` all of them.
+fn write_block(out: &mut String, s: &str, indent: usize) {
+    let body = s.trim_end_matches('\n');
+    let trailing = s.len() - body.len();
+    out.push_str(match trailing {
+        0 => "|-\n",
+        1 => "|\n",
+        _ => "|+\n",
+    });
+    for line in body.split('\n') {
+        if !line.is_empty() {
+            pad(out, indent);
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    // `|+` keeps the final newlines as empty lines; the first is the body's own.
+    for _ in 1..trailing {
+        out.push('\n');
+    }
+}
+
+/// Whether a multi-line string survives a literal block scalar unchanged: only
+/// printable characters (no tab, no carriage return), and a first non-empty line that
+/// does not start with a space (it would be taken for indentation).
+fn block_safe(s: &str) -> bool {
+    if s.chars().any(|c| c != '\n' && !printable(c)) || s.contains('\t') {
+        return false;
+    }
+    let first = s.split('\n').find(|l| !l.is_empty());
+    match first {
+        Some(l) => !l.starts_with(' '),
+        // Only newlines: a block would read back as empty.
+        None => false,
+    }
+}
+
+/// Printable in YAML's sense, minus what some loaders mishandle (NEL, line and
+/// paragraph separators, the byte order mark).
+fn printable(c: char) -> bool {
+    match c {
+        '\t' | '\n' => true,
+        c if (c as u32) < 0x20 => false,
+        '\u{7f}'..='\u{9f}' => false,
+        '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}' => false,
+        _ => true,
+    }
+}
+
+/// The words YAML 1.1 or 1.2 loaders turn into booleans or null.
+const RESERVED: [&str; 22] = [
+    "y", "yes", "n", "no", "true", "false", "on", "off", "null", "~", "=", "<<", ".inf",
+    "-.inf", "+.inf", ".nan", "Y", "N", "NULL", "Null", "TRUE", "FALSE",
+];
+
+/// Whether `s` can be written as a plain scalar and read back as the same string by
+/// any YAML loader.
+pub fn plain_safe(s: &str) -> bool {
+    let Some(first) = s.chars().next() else {
+        return false;
+    };
+    if first == ' ' || s.ends_with(' ') || s.ends_with(':') {
+        return false;
+    }
+    if "-?:,[]{}#&*!|>'\"%@`".contains(first) {
+        return false;
+    }
+    if s.starts_with("...") {
+        return false;
+    }
+    if s.contains(": ") || s.contains(" #") || s.contains('\t') {
+        return false;
+    }
+    if s.chars().any(|c| !printable(c) || c == '\n') {
+        return false;
+    }
+    let lower = s.to_ascii_lowercase();
+    if RESERVED.iter().any(|r| r.eq_ignore_ascii_case(&lower)) {
+        return false;
+    }
+    !number_like(s)
+}
+
+/// Whether a loader might read `s` as a number, a date or a sexagesimal: an optional
+/// sign, an optional `.`, a digit, then only characters that appear in numbers, dates
+/// and times (`1.0`, `0x1F`, `1e3`, `010`, `.5`, `1_000`, `12:30`, `2024-05-01`).
+fn number_like(s: &str) -> bool {
+    let rest = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let rest2 = rest.strip_prefix('.').unwrap_or(rest);
+    if !rest2.starts_with(|c: char| c.is_ascii_digit()) {
+        return false;
+    }
+    rest.chars()
+        .all(|c| c.is_ascii_hexdigit() || "xXoO_.:+-".contains(c))
+}
+
+fn write_quoted(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '\0' => out.push_str("\\0"),
+            c if !printable(c) => {
+                let n = c as u32;
+                if n <= 0xffff {
+                    let _ = write!(out, "\\u{n:04X}");
+                } else {
+                    let _ = write!(out, "\\U{n:08X}");
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// The file (without directory) an object goes to in a bundle: its apply-order group.
+pub fn bundle_file(o: &Object) -> String {
+    let rank = order::rank(&o.kind);
+    format!("{:02}-{}.yaml", rank, order::group_name(rank))
+}
+
+/// Writes the bundle under `dir`: one directory per app, one file per object-kind group
+/// (`00-namespace.yaml`, `06-services.yaml`, ...), numbered in apply order.
+///
+/// Atomic: everything is written to a fresh directory next to `dir` and synced, then
+/// renamed into place (the previous bundle, if any, is renamed aside first and deleted
+/// last). A failure at any point leaves the previous bundle byte-identical, never half
+/// a bundle.
+pub fn write_bundle(objects: &[Object], dir: &Path) -> io::Result<()> {
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let base = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "bundle".to_owned());
+    std::fs::create_dir_all(&parent)?;
+    let pid = std::process::id();
+    let tmp = parent.join(format!(".{base}.kiln-new-{pid}"));
+    let old = parent.join(format!(".{base}.kiln-old-{pid}"));
+    // Leftovers of a crashed run with the same pid are ours to remove.
+    let _ = std::fs::remove_dir_all(&tmp);
+    let _ = std::fs::remove_dir_all(&old);
+    let result = write_tree(objects, &tmp).and_then(|()| swap(&tmp, dir, &old));
+    if result.is_err() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    result
+}
+
+fn write_tree(objects: &[Object], tmp: &Path) -> io::Result<()> {
+    std::fs::create_dir(tmp)?;
+    // Group by (app, file), keeping object order inside each file.
+    let mut files: Vec<(PathBuf, String)> = Vec::new();
+    for o in objects {
+        let app = if o.app.is_empty() { "_" } else { &o.app };
+        let path = Path::new(app).join(bundle_file(o));
+        let text = match files.iter_mut().find(|(p, _)| *p == path) {
+            Some((_, text)) => {
+                text.push_str("---\n");
+                text
+            }
+            None => {
+                files.push((path, String::new()));
+                match files.last_mut() {
+                    Some((_, text)) => text,
+                    None => continue,
+                }
+            }
+        };
+        write_document(text, &o.value);
+    }
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    for (path, text) in &files {
+        let full = tmp.join(path);
+        if let Some(d) = full.parent()
+            && !dirs.iter().any(|x| x == d)
+        {
+            std::fs::create_dir_all(d)?;
+            dirs.push(d.to_path_buf());
+        }
+        let mut f = std::fs::File::create(&full)?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+    }
+    for d in dirs.iter().map(PathBuf::as_path).chain([tmp]) {
+        sync_dir(d)?;
+    }
+    Ok(())
+}
+
+/// Replaces `dir` with `tmp`: `dir` → `old`, `tmp` → `dir`, then `old` is deleted. If
+/// the second rename fails, the first is undone.
+fn swap(tmp: &Path, dir: &Path, old: &Path) -> io::Result<()> {
+    let had_old = match std::fs::symlink_metadata(dir) {
+        Ok(m) if m.is_dir() => {
+            std::fs::rename(dir, old)?;
+            true
+        }
+        Ok(_) => {
+            return Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                "the output path exists and is not a directory",
+            ));
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => false,
+        Err(e) => return Err(e),
+    };
+    if let Err(e) = std::fs::rename(tmp, dir) {
+        if had_old {
+            let _ = std::fs::rename(old, dir);
+        }
+        return Err(e);
+    }
+    if let Some(p) = dir.parent() {
+        let _ = sync_dir(if p.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            p
+        });
+    }
+    if had_old {
+        let _ = std::fs::remove_dir_all(old);
+    }
+    Ok(())
+}
+
+fn sync_dir(d: &Path) -> io::Result<()> {
+    // Directories can be opened and synced on Unix; elsewhere this is best effort.
+    match std::fs::File::open(d) {
+        Ok(f) => f.sync_all().or(Ok(())),
+        Err(_) => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn block_style_and_quoting() {
+        let v = json!({
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "x", "labels": {}},
+            "data": {
+                "on": "yes",
+                "n": "1.0",
+                "cpu": "250m",
+                "t": "12:30",
+                "e": "",
+                "h": "a: b",
+                "c": "a #b",
+                "s": "multi\nline\n",
+                "dash": "-b",
+                "ok": "registry.example.com/csis:1.4.2"
+            },
+            "list": [1, "x", {"a": 1, "b": [true, null]}, [], [2, 3]],
+        });
+        let y = value_to_yaml(&v);
+        let expected = "\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: x
+  labels: {}
+data:
+  \"on\": \"yes\"
+  \"n\": \"1.0\"
+  cpu: 250m
+  t: \"12:30\"
+  e: \"\"
+  h: \"a: b\"
+  c: \"a #b\"
+  s: |
+    multi
+    line
+  dash: \"-b\"
+  ok: registry.example.com/csis:1.4.2
+list:
+  - 1
+  - x
+  - a: 1
+    b:
+      - true
+      - null
+  - []
+  - - 2
+    - 3
+";
+        assert_eq!(y, expected);
+    }
+
+    #[test]
+    fn plain_rules() {
+        for s in [
+            "yes", "No", "ON", "off", "true", "null", "~", "1.0", "0x1F", "1e3", "010", ".5",
+            "-", "?x", ":x", ",", "[", "]", "{", "}", "#", "&a", "*a", "!t", "|", ">", "'",
+            "\"", "%", "@", "`", "a: b", "a #b", " a", "a ", "", "a\tb", "a\u{7}", "x:",
+            "2024-05-01", "+1", "-1", "1_000", ".inf", "<<", "...",
+        ] {
+            assert!(!plain_safe(s), "{s:?} must be quoted");
+        }
+        for s in ["web", "250m", "512Mi", "1Gi", "a-b", "a:b", "a#b", "http://x/y", "é"] {
+            assert!(plain_safe(s), "{s:?} can be plain");
+        }
+    }
+
+    #[test]
+    fn block_scalars() {
+        let cases = ["a\nb", "a\nb\n", "a\nb\n\n\n", "\n\na\n", "x\n  indented\n"];
+        for s in cases {
+            let y = value_to_yaml(&json!({ "k": s }));
+            assert!(y.starts_with("k: |"), "{s:?} → {y}");
+        }
+        for s in [" lead\nx", "tab\there\n", "cr\r\n", "\n\n"] {
+            let y = value_to_yaml(&json!({ "k": s }));
+            assert!(y.starts_with("k: \""), "{s:?} → {y}");
+        }
+    }
 }

@@ -1,9 +1,33 @@
 //! Lower: typed model → Kubernetes objects (k8s-openapi types, then JSON values in a
 //! stable key order), with kiln's security and operational defaults.
+//!
+//! One file per concern: [`meta`] (names, labels, hashes), [`env`] (ConfigMaps, envFrom,
+//! secret references), [`pod`] (pod spec, containers, security context, probes,
+//! volumes), [`workload`] (Deployment, StatefulSet, DaemonSet, Service), [`job`] (Job,
+//! CronJob), [`scaling`] (HPA, PDB), [`network`] (NetworkPolicy, Ingress), [`patch`]
+//! (the `patch` escape hatch, checked against the Kubernetes schema). Every default is
+//! explained in `docs/output.md`; keep the two in step.
+//!
+//! Invariant: lowering never panics on a model the checker accepted. Limits only
+//! lowering can see (a generated name too long, a patch path the schema does not have)
+//! are K04xx diagnostics pointing at source.
 
-use crate::check::model::Model;
-use crate::diag::Diagnostics;
+mod env;
+mod job;
+mod meta;
+mod network;
+mod patch;
+mod pod;
+mod scaling;
+mod workload;
+
 use crate::Options;
+use crate::check::model::{App, Model, RunPhase};
+use crate::diag::{Diagnostic, Diagnostics};
+use serde_json::Value;
+use std::collections::{HashMap, HashSet};
+
+pub use meta::content_hash;
 
 /// A supported Kubernetes minor version (1.33 through the newest k8s-openapi knows).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -12,6 +36,19 @@ pub struct KubeVersion {
     pub major: u32,
     /// 33..=37.
     pub minor: u32,
+}
+
+impl KubeVersion {
+    /// The oldest version kiln targets.
+    pub const OLDEST: KubeVersion = KubeVersion {
+        major: 1,
+        minor: 33,
+    };
+    /// The newest version kiln targets (the default).
+    pub const NEWEST: KubeVersion = KubeVersion {
+        major: 1,
+        minor: 37,
+    };
 }
 
 /// One generated Kubernetes object.
@@ -25,9 +62,178 @@ pub struct Object {
     pub name: String,
     /// The object, keys in conventional order (apiVersion, kind, metadata, spec).
     pub value: serde_json::Value,
+    /// `metadata.namespace` (empty for cluster-scoped objects such as the Namespace).
+    pub namespace: String,
+    /// The block it comes from (`web`, `migrate`); empty for app-level objects.
+    pub block: String,
+    /// For Jobs: when the job runs in a release. The ordering stage groups objects by
+    /// release phase with it; `None` for everything applied with the workloads.
+    pub run: Option<RunPhase>,
+}
+
+impl Object {
+    /// An object from its JSON value: kind, name and namespace are read from it.
+    pub fn from_value(app: &str, block: &str, value: Value) -> Object {
+        let field = |v: &Value, path: &[&str]| -> String {
+            let mut cur = v;
+            for p in path {
+                match cur.get(p) {
+                    Some(next) => cur = next,
+                    None => return String::new(),
+                }
+            }
+            cur.as_str().unwrap_or_default().to_owned()
+        };
+        Object {
+            app: app.to_owned(),
+            kind: field(&value, &["kind"]),
+            name: field(&value, &["metadata", "name"]),
+            namespace: field(&value, &["metadata", "namespace"]),
+            block: block.to_owned(),
+            run: None,
+            value,
+        }
+    }
 }
 
 /// Lowers a checked model. Errors are limits only lowering can see.
-pub fn lower(_model: &Model, _options: &Options) -> Result<(Vec<Object>, Diagnostics), Diagnostics> {
-    Ok((Vec::new(), Diagnostics::default()))
+pub fn lower(model: &Model, options: &Options) -> Result<(Vec<Object>, Diagnostics), Diagnostics> {
+    let mut cx = Cx {
+        objects: Vec::with_capacity(model.apps.len() * 8),
+        diags: Diagnostics::default(),
+        kube: options.kube_version.unwrap_or(KubeVersion::NEWEST),
+    };
+    // Several apps may share a namespace: one Namespace object for all of them, at the
+    // strictest Pod Security level every pod in it meets.
+    let mut ns_level: HashMap<&str, meta::PssLevel> = HashMap::new();
+    for app in &model.apps {
+        let level = pod::pss_level(app);
+        ns_level
+            .entry(app.namespace.as_str())
+            .and_modify(|l| *l = (*l).min(level))
+            .or_insert(level);
+    }
+    let mut ns_done: HashSet<&str> = HashSet::new();
+    for app in &model.apps {
+        if ns_done.insert(app.namespace.as_str()) {
+            let level = ns_level
+                .get(app.namespace.as_str())
+                .copied()
+                .unwrap_or(meta::PssLevel::Restricted);
+            meta::namespace(&mut cx, app, level);
+        }
+        lower_app(&mut cx, app);
+    }
+    check_duplicates(&mut cx, model);
+    if cx.diags.has_errors() {
+        Err(cx.diags)
+    } else {
+        Ok((cx.objects, cx.diags))
+    }
+}
+
+/// Lowering state shared by every concern.
+pub(crate) struct Cx {
+    /// Objects generated so far, in generation order.
+    pub objects: Vec<Object>,
+    /// Diagnostics found so far.
+    pub diags: Diagnostics,
+    /// The targeted Kubernetes version.
+    #[allow(dead_code)]
+    pub kube: KubeVersion,
+}
+
+impl Cx {
+    /// Adds a typed object (serialized once to JSON) generated from `block` of `app`.
+    pub fn push<T: serde::Serialize>(&mut self, app: &App, block: &str, object: &T) {
+        match serde_json::to_value(object) {
+            Ok(value) => self.objects.push(Object::from_value(&app.name, block, value)),
+            // k8s-openapi types serialize infallibly; an error here is a kiln bug, reported
+            // rather than panicking.
+            Err(e) => self.diags.push(Diagnostic::new(
+                crate::diag::codes::INTERNAL_LOWER,
+                app.loc.file,
+                app.loc.span,
+                format!("internal error: cannot serialize a generated object: {e}"),
+            )),
+        }
+    }
+}
+
+fn lower_app(cx: &mut Cx, app: &App) {
+    meta::check_metadata(cx, app);
+    meta::service_account(cx, app);
+    let app_env = env::app_config_map(cx, app);
+    for w in &app.workloads {
+        let start = cx.objects.len();
+        workload::lower(cx, app, w, app_env.as_deref());
+        patch::apply(cx, app, &w.name, &w.patches, start);
+    }
+    for j in &app.jobs {
+        let start = cx.objects.len();
+        job::lower_job(cx, app, j, app_env.as_deref());
+        patch::apply(cx, app, &j.name, &j.patches, start);
+    }
+    for c in &app.crons {
+        let start = cx.objects.len();
+        job::lower_cron(cx, app, c, app_env.as_deref());
+        patch::apply(cx, app, &c.name, &c.patches, start);
+    }
+    network::app_ingress(cx, app);
+    network::policies(cx, app);
+    for raw in &app.raw {
+        let mut value = raw.object.clone();
+        meta::default_namespace(&mut value, &app.namespace);
+        cx.objects.push(Object::from_value(&app.name, "", value));
+    }
+}
+
+/// Where the block `block` of app `app` is declared (the app itself for app-level
+/// objects).
+pub(crate) fn block_loc(model: &Model, app: &str, block: &str) -> crate::source::Loc {
+    let Some(a) = model.apps.iter().find(|a| a.name == app) else {
+        return Default::default();
+    };
+    if block.is_empty() {
+        return a.loc;
+    }
+    a.workloads
+        .iter()
+        .map(|w| (&w.name, w.loc))
+        .chain(a.jobs.iter().map(|j| (&j.name, j.loc)))
+        .chain(a.crons.iter().map(|c| (&c.name, c.loc)))
+        .find(|(n, _)| *n == block)
+        .map_or(a.loc, |(_, l)| l)
+}
+
+/// Two generated objects with the same kind, namespace and name would overwrite each
+/// other on apply (`app a { service b-c }` and `app a-b { service c }` in one namespace).
+fn check_duplicates(cx: &mut Cx, model: &Model) {
+    let mut seen: HashMap<(&str, &str, &str), usize> = HashMap::new();
+    let mut dups = Vec::new();
+    for (i, o) in cx.objects.iter().enumerate() {
+        if let Some(&first) = seen.get(&(o.kind.as_str(), o.namespace.as_str(), o.name.as_str())) {
+            dups.push((first, i));
+        } else {
+            seen.insert((o.kind.as_str(), o.namespace.as_str(), o.name.as_str()), i);
+        }
+    }
+    for (first, i) in dups {
+        let (a, b) = (&cx.objects[first], &cx.objects[i]);
+        let here = block_loc(model, &b.app, &b.block);
+        let there = block_loc(model, &a.app, &a.block);
+        let d = Diagnostic::new(
+            crate::diag::codes::DUPLICATE_OBJECT,
+            here.file,
+            here.span,
+            format!(
+                "two generated objects are both {} `{}` in namespace `{}`",
+                b.kind, b.name, b.namespace
+            ),
+        )
+        .label(format!("generates {} `{}`", b.kind, b.name))
+        .secondary(there.file, there.span, "which this block also generates")
+        .help("rename one of the blocks or apps, or put the apps in different namespaces");
+        cx.diags.push(d);
+    }
 }

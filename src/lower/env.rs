@@ -1,0 +1,157 @@
+//! Environment: plain values → a ConfigMap named by a hash of its content (so changing
+//! a value renames the ConfigMap and rolls the pods that use it), consumed with
+//! `envFrom`; `secret(..)`, `config_map(..)` and `field(..)` → `valueFrom` entries.
+//! A Secret's value never appears in the output: only its name and key.
+
+use super::Cx;
+use super::meta::{self, Block};
+use crate::check::model::{App, Container, Env, EnvFrom, EnvValue};
+use k8s_openapi::api::core::v1::{
+    ConfigMap, ConfigMapEnvSource, ConfigMapKeySelector, EnvFromSource, EnvVar, EnvVarSource,
+    ObjectFieldSelector, SecretEnvSource, SecretKeySelector,
+};
+use std::collections::BTreeMap;
+
+/// A ConfigMap named `{base}-{hash10}` of `data`, pushed to the bundle; returns the name.
+pub fn hashed_config_map(
+    cx: &mut Cx,
+    app: &App,
+    block: &Block,
+    base: &str,
+    data: BTreeMap<String, String>,
+) -> String {
+    // BTreeMap: the hash does not depend on the order keys were written in.
+    let name = format!(
+        "{base}-{}",
+        meta::content_hash(data.iter().flat_map(|(k, v)| [k.as_str(), v.as_str()]), 10)
+    );
+    let cm = ConfigMap {
+        metadata: meta::object_meta(app, block, name.clone()),
+        data: Some(data),
+        ..Default::default()
+    };
+    cx.push(app, block.name, &cm);
+    name
+}
+
+fn plain(env: &Env) -> BTreeMap<String, String> {
+    env.vars
+        .iter()
+        .filter_map(|(k, v)| match v {
+            EnvValue::Plain(s) => Some((k.clone(), s.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The app's shared ConfigMap `{app}-env-{hash10}`, if the app has plain env values.
+pub fn app_config_map(cx: &mut Cx, app: &App) -> Option<String> {
+    let data = plain(&app.env);
+    if data.is_empty() {
+        return None;
+    }
+    let block = Block::app(app);
+    let base = format!("{}-env", app.name);
+    Some(hashed_config_map(cx, app, &block, &base, data))
+}
+
+/// A container's `env` and `envFrom`.
+#[derive(Debug, Default)]
+pub struct ContainerEnv {
+    /// `env`: references (secrets, config map keys, fields).
+    pub env: Vec<EnvVar>,
+    /// `envFrom`: whole Secrets/ConfigMaps, then kiln's ConfigMaps (last wins).
+    pub env_from: Vec<EnvFromSource>,
+}
+
+fn var(name: &str, value: &EnvValue) -> Option<EnvVar> {
+    let source = match value {
+        EnvValue::Plain(_) => return None,
+        EnvValue::Secret { name, key } => EnvVarSource {
+            secret_key_ref: Some(SecretKeySelector {
+                name: name.clone(),
+                key: key.clone(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+        EnvValue::ConfigMap { name, key } => EnvVarSource {
+            config_map_key_ref: Some(ConfigMapKeySelector {
+                name: name.clone(),
+                key: key.clone(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+        EnvValue::Field(path) => EnvVarSource {
+            field_ref: Some(ObjectFieldSelector {
+                field_path: path.clone(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+    };
+    Some(EnvVar {
+        name: name.to_owned(),
+        value_from: Some(source),
+        ..Default::default()
+    })
+}
+
+fn from(f: &EnvFrom) -> EnvFromSource {
+    match f {
+        EnvFrom::Secret(name) => EnvFromSource {
+            secret_ref: Some(SecretEnvSource {
+                name: name.clone(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+        EnvFrom::ConfigMap(name) => config_map_ref(name),
+    }
+}
+
+fn config_map_ref(name: &str) -> EnvFromSource {
+    EnvFromSource {
+        config_map_ref: Some(ConfigMapEnvSource {
+            name: name.to_owned(),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+/// The env of one container: the app's env overlaid with the container's own. Plain
+/// values the container sets go to its own ConfigMap `{base}-{hash10}` (listed after the
+/// app's in `envFrom`, so it wins); references go to `env`, which wins over `envFrom`.
+pub fn container_env(
+    cx: &mut Cx,
+    app: &App,
+    block: &Block,
+    container: &Container,
+    app_cm: Option<&str>,
+    base: &str,
+) -> ContainerEnv {
+    let own = &container.env;
+    let mut out = ContainerEnv::default();
+    for (k, v) in &app.env.vars {
+        if own.vars.contains_key(k) {
+            continue;
+        }
+        out.env.extend(var(k, v));
+    }
+    for (k, v) in &own.vars {
+        out.env.extend(var(k, v));
+    }
+    out.env_from
+        .extend(app.env.from.iter().chain(own.from.iter()).map(from));
+    if let Some(cm) = app_cm {
+        out.env_from.push(config_map_ref(cm));
+    }
+    let data = plain(own);
+    if !data.is_empty() {
+        let name = hashed_config_map(cx, app, block, base, data);
+        out.env_from.push(config_map_ref(&name));
+    }
+    out
+}

@@ -1,0 +1,216 @@
+//! `job` → Job named by what it runs, `cron` → CronJob.
+
+use super::Cx;
+use super::meta::{self, Block, ContentHash};
+use super::pod::{self, PodIn};
+use super::workload::{LABEL_MAX, SUFFIXED_MAX, check_name};
+use crate::check::model::{App, Concurrency, Cron, Job, Scheduling};
+use k8s_openapi::api::batch::v1 as batch;
+use k8s_openapi::api::core::v1 as core;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+/// `backoffLimit` when `retries` is not given: one retry for a transient failure.
+/// Disruptions (node drain, preemption) do not count, see [`pod_failure_policy`].
+pub const DEFAULT_RETRIES: i32 = 1;
+/// `activeDeadlineSeconds` when `timeout` is not given: a hung job must not block a
+/// release (or, for a cron with `Forbid`, every later run) forever.
+pub const DEFAULT_TIMEOUT_SECS: i64 = 3600;
+/// `ttlSecondsAfterFinished` when `ttl` is not given: one day to read the logs, then
+/// the finished Job and its pods are deleted.
+pub const DEFAULT_TTL_SECS: i32 = 86400;
+/// `startingDeadlineSeconds` of a CronJob: a run that could not start within 5 minutes
+/// of its time is skipped (and the controller never gives up after 100 missed runs).
+pub const DEFAULT_STARTING_DEADLINE_SECS: i64 = 300;
+
+/// The block metadata of a job.
+pub fn job_block(j: &Job) -> Block<'_> {
+    Block {
+        name: &j.name,
+        component: "job",
+        labels: &j.labels,
+        annotations: &j.annotations,
+    }
+}
+
+/// The block metadata of a cron.
+pub fn cron_block(c: &Cron) -> Block<'_> {
+    Block {
+        name: &c.name,
+        component: "cron",
+        labels: &c.labels,
+        annotations: &c.annotations,
+    }
+}
+
+/// A pod evicted by a node drain or preempted is retried without counting against
+/// `backoffLimit`: only the program's own failures do.
+fn pod_failure_policy() -> batch::PodFailurePolicy {
+    batch::PodFailurePolicy {
+        rules: vec![batch::PodFailurePolicyRule {
+            action: "Ignore".to_owned(),
+            on_pod_conditions: Some(vec![batch::PodFailurePolicyOnPodConditionsPattern {
+                type_: "DisruptionTarget".to_owned(),
+                ..Default::default()
+            }]),
+            ..Default::default()
+        }],
+    }
+}
+
+fn secs_i64(secs: u64) -> i64 {
+    i64::try_from(secs).unwrap_or(i64::MAX)
+}
+
+fn pod_in<'a>(
+    app: &'a App,
+    block: Block<'a>,
+    main: &'a crate::check::model::Container,
+    volumes: &'a [crate::check::model::Volume],
+    scheduling: &'a Scheduling,
+    app_cm: Option<&'a str>,
+) -> PodIn<'a> {
+    PodIn {
+        app,
+        block,
+        main,
+        sidecars: &[],
+        init: &[],
+        volumes,
+        scheduling,
+        grace: None,
+        app_cm,
+        job: true,
+        spread: false,
+        stateful: false,
+        daemon: false,
+    }
+}
+
+/// The hash of what a job runs: every container's image, command, args, env and envFrom
+/// (whose ConfigMap names carry the hash of their content), and the ConfigMaps of files
+/// it mounts. Same inputs → same Job name; a new image or config → a new Job.
+fn runs_hash(spec: &core::PodSpec, file_cms: &[String]) -> String {
+    let mut h = ContentHash::default();
+    let containers = spec.init_containers.iter().flatten().chain(&spec.containers);
+    for c in containers {
+        h.str(&c.name);
+        h.str(c.image.as_deref().unwrap_or_default());
+        for part in c.command.iter().flatten() {
+            h.str("cmd").str(part);
+        }
+        for part in c.args.iter().flatten() {
+            h.str("arg").str(part);
+        }
+        if let Some(env) = &c.env {
+            h.str(&serde_json::to_string(env).unwrap_or_default());
+        }
+        if let Some(from) = &c.env_from {
+            h.str(&serde_json::to_string(from).unwrap_or_default());
+        }
+    }
+    for cm in file_cms {
+        h.str(cm);
+    }
+    h.hex(8)
+}
+
+/// A Job `{app}-{job}-{hash8}`.
+pub fn lower_job(cx: &mut Cx, app: &App, j: &Job, app_cm: Option<&str>) {
+    let b = job_block(j);
+    let out = pod::pod(
+        cx,
+        &pod_in(app, b, &j.container, &j.volumes, &j.scheduling, app_cm),
+    );
+    let hash = out
+        .template
+        .spec
+        .as_ref()
+        .map(|s| runs_hash(s, &out.file_config_maps))
+        .unwrap_or_default();
+    let name = format!("{}-{}-{hash}", app.name, j.name);
+    // The Job controller puts the name in a label of its pods.
+    if !check_name(cx, &name, LABEL_MAX, "Job", j.loc) {
+        return;
+    }
+    let job = batch::Job {
+        metadata: meta::object_meta(app, &b, name),
+        spec: Some(batch::JobSpec {
+            backoff_limit: Some(j.retries.map_or(DEFAULT_RETRIES, |r| {
+                i32::try_from(r).unwrap_or(i32::MAX)
+            })),
+            active_deadline_seconds: Some(
+                j.timeout
+                    .map_or(DEFAULT_TIMEOUT_SECS, |d| secs_i64(d.secs)),
+            ),
+            ttl_seconds_after_finished: Some(j.ttl.map_or(DEFAULT_TTL_SECS, |d| {
+                i32::try_from(d.secs).unwrap_or(i32::MAX)
+            })),
+            pod_failure_policy: Some(pod_failure_policy()),
+            template: out.template,
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    cx.push(app, &j.name, &job);
+    if let Some(o) = cx.objects.last_mut() {
+        o.run = Some(j.run);
+    }
+}
+
+/// A CronJob `{app}-{cron}`.
+pub fn lower_cron(cx: &mut Cx, app: &App, c: &Cron, app_cm: Option<&str>) {
+    let b = cron_block(c);
+    let name = meta::object_name(app, &b);
+    // The controller names each run `{name}-{minutes since epoch}` (11 more characters).
+    if !check_name(cx, &name, SUFFIXED_MAX, "CronJob", c.loc) {
+        return;
+    }
+    let out = pod::pod(
+        cx,
+        &pod_in(app, b, &c.container, &c.volumes, &c.scheduling, app_cm),
+    );
+    let concurrency = match c.concurrency {
+        Concurrency::Forbid => "Forbid",
+        Concurrency::Allow => "Allow",
+        Concurrency::Replace => "Replace",
+    };
+    let history = |n: Option<u32>, default: i32| {
+        Some(n.map_or(default, |n| i32::try_from(n).unwrap_or(i32::MAX)))
+    };
+    let cron = batch::CronJob {
+        metadata: meta::object_meta(app, &b, name),
+        spec: batch::CronJobSpec {
+            schedule: c.schedule.clone(),
+            time_zone: c.timezone.clone(),
+            concurrency_policy: Some(concurrency.to_owned()),
+            starting_deadline_seconds: Some(
+                c.starting_deadline
+                    .map_or(DEFAULT_STARTING_DEADLINE_SECS, |d| secs_i64(d.secs)),
+            ),
+            successful_jobs_history_limit: history(c.keep_succeeded, 3),
+            failed_jobs_history_limit: history(c.keep_failed, 1),
+            suspend: c.suspend.then_some(true),
+            job_template: batch::JobTemplateSpec {
+                metadata: Some(ObjectMeta {
+                    labels: Some(meta::labels(app, &b)),
+                    annotations: meta::annotations(app, &b),
+                    ..Default::default()
+                }),
+                spec: Some(batch::JobSpec {
+                    backoff_limit: Some(c.retries.map_or(DEFAULT_RETRIES, |r| {
+                        i32::try_from(r).unwrap_or(i32::MAX)
+                    })),
+                    active_deadline_seconds: Some(
+                        c.timeout
+                            .map_or(DEFAULT_TIMEOUT_SECS, |d| secs_i64(d.secs)),
+                    ),
+                    pod_failure_policy: Some(pod_failure_policy()),
+                    template: out.template,
+                    ..Default::default()
+                }),
+            },
+        },
+        ..Default::default()
+    };
+    cx.push(app, &c.name, &cron);
+}

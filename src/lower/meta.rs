@@ -1,0 +1,381 @@
+//! Names, labels, annotations, content hashes, and the app-level objects that carry only
+//! metadata (Namespace, ServiceAccount).
+
+use super::Cx;
+use crate::check::model::App;
+use crate::diag::{Diagnostic, codes};
+use indexmap::IndexMap;
+use k8s_openapi::api::core::v1::{Namespace, ServiceAccount};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// `app.kubernetes.io/name`: what the block is (`web`).
+pub const NAME: &str = "app.kubernetes.io/name";
+/// `app.kubernetes.io/instance`: unique in the namespace (`csis-web`).
+pub const INSTANCE: &str = "app.kubernetes.io/instance";
+/// `app.kubernetes.io/component`: the kind of block (`service`, `worker`, ...).
+pub const COMPONENT: &str = "app.kubernetes.io/component";
+/// `app.kubernetes.io/part-of`: the app.
+pub const PART_OF: &str = "app.kubernetes.io/part-of";
+/// `app.kubernetes.io/managed-by`: always `kiln`.
+pub const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
+/// `app.kubernetes.io/version`: the app version (or image tag).
+pub const VERSION: &str = "app.kubernetes.io/version";
+
+const STANDARD: [&str; 6] = [NAME, INSTANCE, COMPONENT, PART_OF, MANAGED_BY, VERSION];
+
+/// A 64-bit FNV-1a hash over length-prefixed parts: stable across platforms and
+/// releases of kiln (a changed hash renames ConfigMaps and Jobs, so it must never
+/// change by accident). Not a security hash: it only detects changes.
+#[derive(Debug, Clone, Copy)]
+pub struct ContentHash(u64);
+
+impl Default for ContentHash {
+    fn default() -> Self {
+        ContentHash(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl ContentHash {
+    /// Feeds raw bytes.
+    fn bytes(&mut self, b: &[u8]) {
+        for &x in b {
+            self.0 ^= u64::from(x);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+
+    /// Feeds one string, length-prefixed so `("ab", "c")` and `("a", "bc")` differ.
+    pub fn str(&mut self, s: &str) -> &mut Self {
+        self.bytes(&(s.len() as u64).to_le_bytes());
+        self.bytes(s.as_bytes());
+        self
+    }
+
+    /// The first `n` (≤ 16) lowercase hex digits.
+    pub fn hex(&self, n: usize) -> String {
+        let full = format!("{:016x}", self.0);
+        full[..n.min(16)].to_owned()
+    }
+}
+
+/// The hash of a sequence of strings, as `n` hex digits (what ConfigMap and Job names
+/// carry).
+pub fn content_hash<'a>(parts: impl IntoIterator<Item = &'a str>, n: usize) -> String {
+    let mut h = ContentHash::default();
+    for p in parts {
+        h.str(p);
+    }
+    h.hex(n)
+}
+
+/// The Pod Security Standards levels, least strict first (so `min` is the level a set
+/// of pods needs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PssLevel {
+    /// Anything goes.
+    Privileged,
+    /// Known privilege escalations prevented.
+    Baseline,
+    /// Hardened (kiln's default).
+    Restricted,
+}
+
+impl PssLevel {
+    fn as_str(self) -> &'static str {
+        match self {
+            PssLevel::Privileged => "privileged",
+            PssLevel::Baseline => "baseline",
+            PssLevel::Restricted => "restricted",
+        }
+    }
+}
+
+/// What a block contributes to the metadata of its objects.
+#[derive(Debug, Clone, Copy)]
+pub struct Block<'a> {
+    /// The block name; empty for app-level objects.
+    pub name: &'a str,
+    /// `service`, `worker`, `stateful`, `daemon`, `job`, `cron`; empty for the app.
+    pub component: &'static str,
+    /// The block's extra labels.
+    pub labels: &'a IndexMap<String, String>,
+    /// The block's extra annotations.
+    pub annotations: &'a IndexMap<String, String>,
+}
+
+impl<'a> Block<'a> {
+    /// The app itself, for app-level objects.
+    pub fn app(app: &'a App) -> Block<'a> {
+        Block {
+            name: "",
+            component: "",
+            labels: &app.labels,
+            annotations: &app.annotations,
+        }
+    }
+}
+
+/// `{app}-{block}`, or `{app}` for app-level objects.
+pub fn object_name(app: &App, block: &Block) -> String {
+    if block.name.is_empty() {
+        app.name.clone()
+    } else {
+        format!("{}-{}", app.name, block.name)
+    }
+}
+
+/// Whether `v` is a valid label value (≤ 63, alphanumerics and `-_.` inside).
+pub fn valid_label_value(v: &str) -> bool {
+    let b = v.as_bytes();
+    if b.is_empty() {
+        return true;
+    }
+    let alnum = |c: &u8| c.is_ascii_alphanumeric();
+    b.len() <= 63
+        && b.first().is_some_and(alnum)
+        && b.last().is_some_and(alnum)
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+}
+
+/// The app's version label value, if there is a valid one.
+pub fn version(app: &App) -> Option<&str> {
+    let v = app.version.as_deref().or(app.image.tag.as_deref())?;
+    valid_label_value(v).then_some(v)
+}
+
+/// The labels that select a block's pods: only labels that never change over the life
+/// of the block (a Deployment's selector is immutable).
+pub fn selector(app: &App, block: &Block) -> BTreeMap<String, String> {
+    let mut m = BTreeMap::new();
+    let name = if block.name.is_empty() {
+        &app.name
+    } else {
+        block.name
+    };
+    m.insert(NAME.to_owned(), name.to_owned());
+    m.insert(INSTANCE.to_owned(), object_name(app, block));
+    m
+}
+
+/// The labels that select every pod of an app (NetworkPolicies' default deny).
+pub fn app_selector(app: &App) -> BTreeMap<String, String> {
+    let mut m = BTreeMap::new();
+    m.insert(PART_OF.to_owned(), app.name.clone());
+    m
+}
+
+/// A `LabelSelector` with `matchLabels` only.
+pub fn label_selector(labels: BTreeMap<String, String>) -> LabelSelector {
+    LabelSelector {
+        match_labels: Some(labels),
+        ..Default::default()
+    }
+}
+
+/// Every label of a block's objects: the standard `app.kubernetes.io/*` set, then the
+/// app's and the block's own (which never replace a standard one).
+pub fn labels(app: &App, block: &Block) -> BTreeMap<String, String> {
+    let mut m = selector(app, block);
+    if !block.component.is_empty() {
+        m.insert(COMPONENT.to_owned(), block.component.to_owned());
+    }
+    m.insert(PART_OF.to_owned(), app.name.clone());
+    m.insert(MANAGED_BY.to_owned(), "kiln".to_owned());
+    if let Some(v) = version(app) {
+        m.insert(VERSION.to_owned(), v.to_owned());
+    }
+    for (k, v) in app.labels.iter().chain(block.labels.iter()) {
+        if !STANDARD.contains(&k.as_str()) {
+            m.insert(k.clone(), v.clone());
+        }
+    }
+    m
+}
+
+/// The app's and the block's annotations (the block's win).
+pub fn annotations(app: &App, block: &Block) -> Option<BTreeMap<String, String>> {
+    let mut m = BTreeMap::new();
+    for (k, v) in app.annotations.iter().chain(block.annotations.iter()) {
+        m.insert(k.clone(), v.clone());
+    }
+    (!m.is_empty()).then_some(m)
+}
+
+/// Object metadata: name, the app's namespace, labels and annotations.
+pub fn object_meta(app: &App, block: &Block, name: String) -> ObjectMeta {
+    ObjectMeta {
+        name: Some(name),
+        namespace: Some(app.namespace.clone()),
+        labels: Some(labels(app, block)),
+        annotations: annotations(app, block),
+        ..Default::default()
+    }
+}
+
+/// Warnings about metadata that only show once labels are assembled: a label that
+/// tries to replace a standard one, an invalid version.
+pub fn check_metadata(cx: &mut Cx, app: &App) {
+    let blocks = app
+        .workloads
+        .iter()
+        .map(|w| (&w.labels, w.loc))
+        .chain(app.jobs.iter().map(|j| (&j.labels, j.loc)))
+        .chain(app.crons.iter().map(|c| (&c.labels, c.loc)))
+        .chain(std::iter::once((&app.labels, app.loc)));
+    for (labels, loc) in blocks {
+        for k in labels.keys() {
+            if STANDARD.contains(&k.as_str()) {
+                cx.diags.push(
+                    Diagnostic::new(
+                        codes::LABEL_OVERRIDE,
+                        loc.file,
+                        loc.span,
+                        format!("label `{k}` is managed by kiln: this value is ignored"),
+                    )
+                    .label("sets a kiln-managed label")
+                    .help("use another label key, e.g. `team` or `tier`"),
+                );
+            }
+        }
+    }
+    let v = app.version.as_deref().or(app.image.tag.as_deref());
+    if let Some(v) = v
+        && !valid_label_value(v)
+    {
+        let loc = if app.version.is_some() {
+            app.loc
+        } else {
+            app.image.loc
+        };
+        cx.diags.push(
+            Diagnostic::new(
+                codes::BAD_VERSION_LABEL,
+                loc.file,
+                loc.span,
+                format!("`{v}` is not a valid label value: `{VERSION}` is left out"),
+            )
+            .label("not a valid label value")
+            .help("set `version` to at most 63 letters, digits, `-`, `_` or `.`"),
+        );
+    }
+}
+
+const SYSTEM_NAMESPACES: [&str; 4] = ["default", "kube-system", "kube-public", "kube-node-lease"];
+
+/// The Namespace, labelled for Pod Security Standards: `enforce` at the strictest level
+/// the app's pods meet (restricted unless relaxed in source), `audit` and `warn` always
+/// at `restricted` so every relaxation stays visible.
+pub fn namespace(cx: &mut Cx, app: &App, level: PssLevel) {
+    if SYSTEM_NAMESPACES.contains(&app.namespace.as_str()) {
+        cx.diags.push(
+            Diagnostic::new(
+                codes::NAMESPACE_NOT_MANAGED,
+                app.loc.file,
+                app.loc.span,
+                format!(
+                    "namespace `{}` is a system namespace: kiln does not generate or label it",
+                    app.namespace
+                ),
+            )
+            .label("deployed into a system namespace")
+            .help("set `namespace` to a namespace of the app's own"),
+        );
+        return;
+    }
+    let block = Block::app(app);
+    let mut labels = labels(app, &block);
+    labels.insert(INSTANCE.to_owned(), app.namespace.clone());
+    labels.insert(NAME.to_owned(), app.namespace.clone());
+    labels.insert(
+        "pod-security.kubernetes.io/enforce".to_owned(),
+        level.as_str().to_owned(),
+    );
+    labels.insert(
+        "pod-security.kubernetes.io/audit".to_owned(),
+        "restricted".to_owned(),
+    );
+    labels.insert(
+        "pod-security.kubernetes.io/warn".to_owned(),
+        "restricted".to_owned(),
+    );
+    let ns = Namespace {
+        metadata: ObjectMeta {
+            name: Some(app.namespace.clone()),
+            labels: Some(labels),
+            annotations: annotations(app, &block),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    cx.push(app, "", &ns);
+}
+
+/// One ServiceAccount per app, without an automatically mounted token: pods that need
+/// the API opt in with `security { service_account_token = true }`.
+pub fn service_account(cx: &mut Cx, app: &App) {
+    let block = Block::app(app);
+    let sa = ServiceAccount {
+        metadata: object_meta(app, &block, app.name.clone()),
+        automount_service_account_token: Some(false),
+        ..Default::default()
+    };
+    cx.push(app, "", &sa);
+}
+
+/// Kinds that are not namespaced (a raw object of these kinds gets no namespace).
+const CLUSTER_SCOPED: [&str; 16] = [
+    "Namespace",
+    "Node",
+    "PersistentVolume",
+    "StorageClass",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "CustomResourceDefinition",
+    "PriorityClass",
+    "IngressClass",
+    "RuntimeClass",
+    "ValidatingWebhookConfiguration",
+    "MutatingWebhookConfiguration",
+    "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
+    "APIService",
+    "CSIDriver",
+];
+
+/// Sets `metadata.namespace` of a raw object if it has none and its kind is namespaced.
+pub fn default_namespace(value: &mut Value, namespace: &str) {
+    let kind = value.get("kind").and_then(Value::as_str).unwrap_or_default();
+    if CLUSTER_SCOPED.contains(&kind) {
+        return;
+    }
+    if let Some(meta) = value.get_mut("metadata").and_then(Value::as_object_mut)
+        && !meta.contains_key("namespace")
+    {
+        meta.insert("namespace".to_owned(), Value::String(namespace.to_owned()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hash_is_stable_and_length_prefixed() {
+        // Pinned: a change here renames every ConfigMap and Job of every user.
+        assert_eq!(content_hash(["a", "bc"], 16), "ba1e1f0e0704d8ea");
+        assert_ne!(content_hash(["a", "bc"], 10), content_hash(["ab", "c"], 10));
+        assert_eq!(content_hash(["x"], 8).len(), 8);
+    }
+
+    #[test]
+    fn label_values() {
+        assert!(valid_label_value("1.4.2"));
+        assert!(valid_label_value(""));
+        assert!(!valid_label_value("-x"));
+        assert!(!valid_label_value("release/1"));
+        assert!(!valid_label_value(&"a".repeat(64)));
+    }
+}

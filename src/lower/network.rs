@@ -1,0 +1,349 @@
+//! Ingress (per service and app-level) and NetworkPolicies: deny ingress by default for
+//! the app's pods, then allow what the source declares (the ingress controller to
+//! services with an ingress, `talks_to` between the app's pods, the outside world to
+//! NodePort/LoadBalancer services); with `restrict_egress`, deny egress but DNS and
+//! `talks_to`.
+
+use super::Cx;
+use super::meta::{self, Block};
+use super::pod;
+use crate::check::model::{App, Ingress, ServiceType, Workload, WorkloadKind};
+use crate::diag::{Diagnostic, codes};
+use crate::source::Loc;
+use k8s_openapi::api::networking::v1 as net;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use std::collections::BTreeMap;
+
+/// The annotation ingress-nginx reads source ranges from.
+pub const NGINX_ALLOW: &str = "nginx.ingress.kubernetes.io/whitelist-source-range";
+/// The annotation Traefik reads its middlewares from.
+pub const TRAEFIK_MIDDLEWARES: &str = "traefik.ingress.kubernetes.io/router.middlewares";
+
+/// What one Ingress object says.
+struct IngressSpec<'a> {
+    name: String,
+    host: &'a str,
+    tls: Option<&'a str>,
+    allow: &'a [String],
+    class: &'a str,
+    /// (path, Service name, Service port name).
+    paths: Vec<(String, String, String)>,
+    loc: Loc,
+}
+
+fn ingress(cx: &mut Cx, app: &App, b: &Block, spec: IngressSpec) {
+    let mut metadata = meta::object_meta(app, b, spec.name.clone());
+    if !spec.allow.is_empty() {
+        let annotations = metadata.annotations.get_or_insert_with(BTreeMap::new);
+        match spec.class {
+            "nginx" => {
+                annotations.insert(NGINX_ALLOW.to_owned(), spec.allow.join(","));
+            }
+            "traefik" => {
+                // Traefik enforces source ranges with an `ipAllowList` Middleware that the
+                // router references as `{namespace}-{name}@kubernetescrd`.
+                let mw = format!("{}-allow", spec.name);
+                annotations.insert(
+                    TRAEFIK_MIDDLEWARES.to_owned(),
+                    format!("{}-{mw}@kubernetescrd", app.namespace),
+                );
+                let mw_meta = meta::object_meta(app, b, mw);
+                let value = serde_json::json!({
+                    "apiVersion": "traefik.io/v1alpha1",
+                    "kind": "Middleware",
+                    "metadata": mw_meta,
+                    "spec": { "ipAllowList": { "sourceRange": spec.allow } },
+                });
+                cx.objects
+                    .push(super::Object::from_value(&app.name, b.name, value));
+            }
+            other => {
+                cx.diags.push(
+                    Diagnostic::new(
+                        codes::INGRESS_ALLOW_UNSUPPORTED,
+                        spec.loc.file,
+                        spec.loc.span,
+                        format!("kiln cannot restrict source ranges for ingress class `{other}`"),
+                    )
+                    .label("`allow` would be ignored by this class")
+                    .help("use class `nginx` or `traefik`, or remove `allow` and restrict access in the controller"),
+                );
+                return;
+            }
+        }
+    }
+    let paths = spec
+        .paths
+        .into_iter()
+        .map(|(path, service, port)| net::HTTPIngressPath {
+            path: Some(path),
+            path_type: "Prefix".to_owned(),
+            backend: net::IngressBackend {
+                service: Some(net::IngressServiceBackend {
+                    name: service,
+                    port: Some(net::ServiceBackendPort {
+                        name: Some(port),
+                        ..Default::default()
+                    }),
+                }),
+                ..Default::default()
+            },
+        })
+        .collect();
+    let i = net::Ingress {
+        metadata,
+        spec: Some(net::IngressSpec {
+            ingress_class_name: Some(spec.class.to_owned()),
+            tls: spec.tls.map(|secret| {
+                vec![net::IngressTLS {
+                    hosts: Some(vec![spec.host.to_owned()]),
+                    secret_name: Some(secret.to_owned()),
+                }]
+            }),
+            rules: Some(vec![net::IngressRule {
+                host: Some(spec.host.to_owned()),
+                http: Some(net::HTTPIngressRuleValue { paths }),
+            }]),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    cx.push(app, b.name, &i);
+}
+
+fn main_port(w: &Workload) -> Option<String> {
+    w.container.ports.first().map(|p| p.name.clone())
+}
+
+/// The Ingress of a `service` with an `ingress { }` block: `{app}-{service}`.
+pub fn service_ingress(cx: &mut Cx, app: &App, w: &Workload, b: &Block, ing: &Ingress) {
+    let Some(port) = main_port(w) else { return };
+    let name = meta::object_name(app, b);
+    let spec = IngressSpec {
+        name: name.clone(),
+        host: &ing.host,
+        tls: ing.tls.as_deref(),
+        allow: &ing.allow,
+        class: &ing.class,
+        paths: vec![(ing.path.clone(), name, port)],
+        loc: ing.loc,
+    };
+    ingress(cx, app, b, spec);
+}
+
+/// The app-level Ingress `{app}`: one host, paths routed to several services.
+pub fn app_ingress(cx: &mut Cx, app: &App) {
+    let Some(ing) = &app.ingress else { return };
+    let b = Block::app(app);
+    let paths = ing
+        .routes
+        .iter()
+        .filter_map(|(path, target)| {
+            let w = app.workloads.iter().find(|w| &w.name == target)?;
+            Some((path.clone(), format!("{}-{}", app.name, w.name), main_port(w)?))
+        })
+        .collect();
+    let spec = IngressSpec {
+        name: app.name.clone(),
+        host: &ing.host,
+        tls: ing.tls.as_deref(),
+        allow: &ing.allow,
+        class: &ing.class,
+        paths,
+        loc: ing.loc,
+    };
+    ingress(cx, app, &b, spec);
+}
+
+fn ports_of(w: &Workload) -> Option<Vec<net::NetworkPolicyPort>> {
+    if w.container.ports.is_empty() {
+        return None;
+    }
+    Some(
+        w.container
+            .ports
+            .iter()
+            .map(|p| net::NetworkPolicyPort {
+                port: Some(IntOrString::Int(i32::from(p.number))),
+                protocol: Some(pod::protocol(p.protocol).to_owned()),
+                ..Default::default()
+            })
+            .collect(),
+    )
+}
+
+fn pods(app: &App, w: &Workload) -> net::NetworkPolicyPeer {
+    net::NetworkPolicyPeer {
+        pod_selector: Some(meta::label_selector(meta::selector(
+            app,
+            &super::workload::block(w),
+        ))),
+        ..Default::default()
+    }
+}
+
+fn namespace_peer(ns: &str) -> net::NetworkPolicyPeer {
+    let mut m = BTreeMap::new();
+    m.insert("kubernetes.io/metadata.name".to_owned(), ns.to_owned());
+    net::NetworkPolicyPeer {
+        namespace_selector: Some(meta::label_selector(m)),
+        ..Default::default()
+    }
+}
+
+fn anywhere() -> Vec<net::NetworkPolicyPeer> {
+    ["0.0.0.0/0", "::/0"]
+        .into_iter()
+        .map(|cidr| net::NetworkPolicyPeer {
+            ip_block: Some(net::IPBlock {
+                cidr: cidr.to_owned(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        })
+        .collect()
+}
+
+/// DNS on port 53, UDP and TCP, to any destination (cluster DNS, node-local caches).
+fn dns_egress() -> net::NetworkPolicyEgressRule {
+    net::NetworkPolicyEgressRule {
+        ports: Some(
+            ["UDP", "TCP"]
+                .into_iter()
+                .map(|proto| net::NetworkPolicyPort {
+                    port: Some(IntOrString::Int(53)),
+                    protocol: Some(proto.to_owned()),
+                    ..Default::default()
+                })
+                .collect(),
+        ),
+        ..Default::default()
+    }
+}
+
+fn policy(
+    cx: &mut Cx,
+    app: &App,
+    b: &Block,
+    pod_selector: LabelSelector,
+    ingress: Option<Vec<net::NetworkPolicyIngressRule>>,
+    egress: Option<Vec<net::NetworkPolicyEgressRule>>,
+) {
+    let mut types = Vec::new();
+    if ingress.is_some() {
+        types.push("Ingress".to_owned());
+    }
+    if egress.is_some() {
+        types.push("Egress".to_owned());
+    }
+    let p = net::NetworkPolicy {
+        metadata: meta::object_meta(app, b, meta::object_name(app, b)),
+        spec: Some(net::NetworkPolicySpec {
+            pod_selector: Some(pod_selector),
+            policy_types: Some(types),
+            // An empty rule list (deny everything) is written by leaving the field out.
+            ingress: ingress.filter(|r| !r.is_empty()),
+            egress: egress.filter(|r| !r.is_empty()),
+        }),
+    };
+    cx.push(app, b.name, &p);
+}
+
+/// Every NetworkPolicy of an app: `{app}` denies by default, `{app}-{block}` allows.
+pub fn policies(cx: &mut Cx, app: &App) {
+    let app_block = Block::app(app);
+    policy(
+        cx,
+        app,
+        &app_block,
+        meta::label_selector(meta::app_selector(app)),
+        Some(Vec::new()),
+        app.restrict_egress.then(Vec::new),
+    );
+    let routed: Vec<&str> = app
+        .ingress
+        .iter()
+        .flat_map(|i| i.routes.iter().map(|(_, w)| w.as_str()))
+        .collect();
+    for w in &app.workloads {
+        let b = super::workload::block(w);
+        let mut ingress = Vec::new();
+        if w.ingress.is_some() || routed.contains(&w.name.as_str()) {
+            let ports = w.container.ports.first().map(|p| {
+                vec![net::NetworkPolicyPort {
+                    port: Some(IntOrString::Int(i32::from(p.number))),
+                    protocol: Some(pod::protocol(p.protocol).to_owned()),
+                    ..Default::default()
+                }]
+            });
+            ingress.push(net::NetworkPolicyIngressRule {
+                from: Some(vec![namespace_peer(&app.ingress_namespace)]),
+                ports,
+            });
+        }
+        let exposed = w.kind != WorkloadKind::Daemon
+            && w.expose
+                .as_ref()
+                .is_some_and(|e| e.service_type != ServiceType::ClusterIp);
+        if exposed {
+            ingress.push(net::NetworkPolicyIngressRule {
+                from: Some(anywhere()),
+                ports: ports_of(w),
+            });
+        }
+        let talkers: Vec<net::NetworkPolicyPeer> = app
+            .workloads
+            .iter()
+            .filter(|o| o.talks_to.iter().any(|t| t == &w.name))
+            .map(|o| pods(app, o))
+            .collect();
+        if !talkers.is_empty() {
+            ingress.push(net::NetworkPolicyIngressRule {
+                from: Some(talkers),
+                ports: ports_of(w),
+            });
+        }
+        let egress = app.restrict_egress.then(|| {
+            let mut rules = vec![dns_egress()];
+            for t in &w.talks_to {
+                if let Some(target) = app.workloads.iter().find(|o| &o.name == t) {
+                    rules.push(net::NetworkPolicyEgressRule {
+                        to: Some(vec![pods(app, target)]),
+                        ports: ports_of(target),
+                    });
+                }
+            }
+            rules
+        });
+        if ingress.is_empty() && egress.is_none() {
+            continue;
+        }
+        policy(
+            cx,
+            app,
+            &b,
+            meta::label_selector(meta::selector(app, &b)),
+            (!ingress.is_empty()).then_some(ingress),
+            egress,
+        );
+    }
+    if app.restrict_egress {
+        // Jobs and crons may only resolve names.
+        let blocks = app
+            .jobs
+            .iter()
+            .map(|j| super::job::job_block(j))
+            .chain(app.crons.iter().map(|c| super::job::cron_block(c)));
+        for b in blocks {
+            policy(
+                cx,
+                app,
+                &b,
+                meta::label_selector(meta::selector(app, &b)),
+                None,
+                Some(vec![dns_egress()]),
+            );
+        }
+    }
+}
