@@ -41,7 +41,7 @@ pub fn format(file: &ast::File, source: &str) -> String {
             if !out.is_empty() && !out.ends_with('\n') {
                 out.push('\n');
             }
-            out.push_str(&f.comments[i].text);
+            out.push_str(comment_text(&f.comments[i].text));
             out.push('\n');
         }
     }
@@ -297,7 +297,7 @@ impl<'a> Fmt<'a> {
                     width
                 };
                 out.push_str(&" ".repeat(col - width + COMMENT_GAP));
-                out.push_str(&self.comments[c].text);
+                out.push_str(comment_text(&self.comments[c].text));
             }
             out.push('\n');
         }
@@ -480,7 +480,7 @@ impl<'a> Fmt<'a> {
         {
             self.used[c] = true;
             s.push_str(&" ".repeat(COMMENT_GAP));
-            s.push_str(&self.comments[c].text);
+            s.push_str(comment_text(&self.comments[c].text));
             open = self.comments[c].span.end as usize;
         }
         let mut inner = String::new();
@@ -540,7 +540,7 @@ impl<'a> Fmt<'a> {
         {
             self.used[c] = true;
             s.push_str(&" ".repeat(COMMENT_GAP));
-            s.push_str(&self.comments[c].text);
+            s.push_str(comment_text(&self.comments[c].text));
             last = self.comments[c].span.end as usize;
         }
         s.push('\n');
@@ -579,7 +579,7 @@ impl<'a> Fmt<'a> {
             {
                 self.used[c] = true;
                 s.push_str(&" ".repeat(COMMENT_GAP));
-                s.push_str(&self.comments[c].text);
+                s.push_str(comment_text(&self.comments[c].text));
                 last = self.comments[c].span.end as usize;
             }
             s.push('\n');
@@ -702,8 +702,13 @@ impl<'a> Fmt<'a> {
 /// Writes a comment on its own line(s) at `pad`.
 fn push_comment_lines(out: &mut String, pad: &str, text: &str) {
     out.push_str(pad);
-    out.push_str(text);
+    out.push_str(comment_text(text));
     out.push('\n');
+}
+
+/// A comment as written, without trailing whitespace (a formatter leaves none).
+fn comment_text(text: &str) -> &str {
+    text.trim_end()
 }
 
 /// A key or path string in quotes.

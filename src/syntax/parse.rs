@@ -254,15 +254,20 @@ impl Builder<'_> {
         let mut end = s.end();
         let b = self.text.as_bytes();
         while end > start {
+            // Inside a comment (which may itself end in spaces): back to its start.
+            let i = self.comments.partition_point(|&(_, ce)| ce < end);
+            if let Some(&(cs, _)) = self.comments.get(i)
+                && cs < end
+                && cs >= start
+            {
+                end = cs;
+                continue;
+            }
             if b.get(end - 1).is_some_and(|c| c.is_ascii_whitespace()) {
                 end -= 1;
                 continue;
             }
-            let i = self.comments.partition_point(|&(_, e)| e < end);
-            match self.comments.get(i) {
-                Some(&(cs, ce)) if ce == end && cs >= start => end = cs,
-                _ => break,
-            }
+            break;
         }
         Span::new(start.min(self.len), end.min(self.len))
     }
