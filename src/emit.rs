@@ -178,8 +178,8 @@ fn printable(c: char) -> bool {
 
 /// The words YAML 1.1 or 1.2 loaders turn into booleans or null.
 const RESERVED: [&str; 22] = [
-    "y", "yes", "n", "no", "true", "false", "on", "off", "null", "~", "=", "<<", ".inf",
-    "-.inf", "+.inf", ".nan", "Y", "N", "NULL", "Null", "TRUE", "FALSE",
+    "y", "yes", "n", "no", "true", "false", "on", "off", "null", "~", "=", "<<", ".inf", "-.inf",
+    "+.inf", ".nan", "Y", "N", "NULL", "Null", "TRUE", "FALSE",
 ];
 
 /// Whether `s` can be written as a plain scalar and read back as the same string by
@@ -430,14 +430,66 @@ list:
     #[test]
     fn plain_rules() {
         for s in [
-            "yes", "No", "ON", "off", "true", "null", "~", "1.0", "0x1F", "1e3", "010", ".5",
-            "-", "?x", ":x", ",", "[", "]", "{", "}", "#", "&a", "*a", "!t", "|", ">", "'",
-            "\"", "%", "@", "`", "a: b", "a #b", " a", "a ", "", "a\tb", "a\u{7}", "x:",
-            "2024-05-01", "+1", "-1", "1_000", ".inf", "<<", "...",
+            "yes",
+            "No",
+            "ON",
+            "off",
+            "true",
+            "null",
+            "~",
+            "1.0",
+            "0x1F",
+            "1e3",
+            "010",
+            ".5",
+            "-",
+            "?x",
+            ":x",
+            ",",
+            "[",
+            "]",
+            "{",
+            "}",
+            "#",
+            "&a",
+            "*a",
+            "!t",
+            "|",
+            ">",
+            "'",
+            "\"",
+            "%",
+            "@",
+            "`",
+            "a: b",
+            "a #b",
+            " a",
+            "a ",
+            "",
+            "a\tb",
+            "a\u{7}",
+            "x:",
+            "2024-05-01",
+            "+1",
+            "-1",
+            "1_000",
+            ".inf",
+            "<<",
+            "...",
         ] {
             assert!(!plain_safe(s), "{s:?} must be quoted");
         }
-        for s in ["web", "250m", "512Mi", "1Gi", "a-b", "a:b", "a#b", "http://x/y", "é"] {
+        for s in [
+            "web",
+            "250m",
+            "512Mi",
+            "1Gi",
+            "a-b",
+            "a:b",
+            "a#b",
+            "http://x/y",
+            "é",
+        ] {
             assert!(plain_safe(s), "{s:?} can be plain");
         }
     }

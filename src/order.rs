@@ -90,7 +90,9 @@ mod tests {
         let names: Vec<&str> = v.iter().map(|o| o.name.as_str()).collect();
         assert_eq!(
             names,
-            ["n", "sa", "c", "pvc", "p", "s", "bc", "d1", "d2", "pdb", "i", "j"]
+            [
+                "n", "sa", "c", "pvc", "p", "s", "bc", "d1", "d2", "pdb", "i", "j"
+            ]
         );
     }
 }

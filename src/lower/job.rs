@@ -50,7 +50,7 @@ fn pod_failure_policy() -> batch::PodFailurePolicy {
             action: "Ignore".to_owned(),
             on_pod_conditions: Some(vec![batch::PodFailurePolicyOnPodConditionsPattern {
                 type_: "DisruptionTarget".to_owned(),
-                ..Default::default()
+                status: Some("True".to_owned()),
             }]),
             ..Default::default()
         }],
@@ -91,7 +91,11 @@ fn pod_in<'a>(
 /// it mounts. Same inputs → same Job name; a new image or config → a new Job.
 fn runs_hash(spec: &core::PodSpec, file_cms: &[String]) -> String {
     let mut h = ContentHash::default();
-    let containers = spec.init_containers.iter().flatten().chain(&spec.containers);
+    let containers = spec
+        .init_containers
+        .iter()
+        .flatten()
+        .chain(&spec.containers);
     for c in containers {
         h.str(&c.name);
         h.str(c.image.as_deref().unwrap_or_default());
@@ -135,12 +139,12 @@ pub fn lower_job(cx: &mut Cx, app: &App, j: &Job, app_cm: Option<&str>) {
     let job = batch::Job {
         metadata: meta::object_meta(app, &b, name),
         spec: Some(batch::JobSpec {
-            backoff_limit: Some(j.retries.map_or(DEFAULT_RETRIES, |r| {
-                i32::try_from(r).unwrap_or(i32::MAX)
-            })),
+            backoff_limit: Some(
+                j.retries
+                    .map_or(DEFAULT_RETRIES, |r| i32::try_from(r).unwrap_or(i32::MAX)),
+            ),
             active_deadline_seconds: Some(
-                j.timeout
-                    .map_or(DEFAULT_TIMEOUT_SECS, |d| secs_i64(d.secs)),
+                j.timeout.map_or(DEFAULT_TIMEOUT_SECS, |d| secs_i64(d.secs)),
             ),
             ttl_seconds_after_finished: Some(j.ttl.map_or(DEFAULT_TTL_SECS, |d| {
                 i32::try_from(d.secs).unwrap_or(i32::MAX)
@@ -197,12 +201,12 @@ pub fn lower_cron(cx: &mut Cx, app: &App, c: &Cron, app_cm: Option<&str>) {
                     ..Default::default()
                 }),
                 spec: Some(batch::JobSpec {
-                    backoff_limit: Some(c.retries.map_or(DEFAULT_RETRIES, |r| {
-                        i32::try_from(r).unwrap_or(i32::MAX)
-                    })),
+                    backoff_limit: Some(
+                        c.retries
+                            .map_or(DEFAULT_RETRIES, |r| i32::try_from(r).unwrap_or(i32::MAX)),
+                    ),
                     active_deadline_seconds: Some(
-                        c.timeout
-                            .map_or(DEFAULT_TIMEOUT_SECS, |d| secs_i64(d.secs)),
+                        c.timeout.map_or(DEFAULT_TIMEOUT_SECS, |d| secs_i64(d.secs)),
                     ),
                     pod_failure_policy: Some(pod_failure_policy()),
                     template: out.template,

@@ -347,7 +347,10 @@ const CLUSTER_SCOPED: [&str; 16] = [
 
 /// Sets `metadata.namespace` of a raw object if it has none and its kind is namespaced.
 pub fn default_namespace(value: &mut Value, namespace: &str) {
-    let kind = value.get("kind").and_then(Value::as_str).unwrap_or_default();
+    let kind = value
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     if CLUSTER_SCOPED.contains(&kind) {
         return;
     }

@@ -101,6 +101,7 @@ pub fn lower(model: &Model, options: &Options) -> Result<(Vec<Object>, Diagnosti
     let mut cx = Cx {
         objects: Vec::with_capacity(model.apps.len() * 8),
         diags: Diagnostics::default(),
+        renamed_services: Vec::new(),
         kube: options.kube_version.unwrap_or(KubeVersion::NEWEST),
     };
     // Several apps may share a namespace: one Namespace object for all of them, at the
@@ -138,6 +139,8 @@ pub(crate) struct Cx {
     pub objects: Vec<Object>,
     /// Diagnostics found so far.
     pub diags: Diagnostics,
+    /// Services renamed by a patch: (app, old name, new name).
+    pub renamed_services: Vec<(String, String, String)>,
     /// The targeted Kubernetes version.
     #[allow(dead_code)]
     pub kube: KubeVersion,
@@ -147,7 +150,9 @@ impl Cx {
     /// Adds a typed object (serialized once to JSON) generated from `block` of `app`.
     pub fn push<T: serde::Serialize>(&mut self, app: &App, block: &str, object: &T) {
         match serde_json::to_value(object) {
-            Ok(value) => self.objects.push(Object::from_value(&app.name, block, value)),
+            Ok(value) => self
+                .objects
+                .push(Object::from_value(&app.name, block, value)),
             // k8s-openapi types serialize infallibly; an error here is a kiln bug, reported
             // rather than panicking.
             Err(e) => self.diags.push(Diagnostic::new(
@@ -186,6 +191,7 @@ fn lower_app(cx: &mut Cx, app: &App) {
         meta::default_namespace(&mut value, &app.namespace);
         cx.objects.push(Object::from_value(&app.name, "", value));
     }
+    patch::fix_references(cx, app);
 }
 
 /// Where the block `block` of app `app` is declared (the app itself for app-level

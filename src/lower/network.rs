@@ -141,7 +141,11 @@ pub fn app_ingress(cx: &mut Cx, app: &App) {
         .iter()
         .filter_map(|(path, target)| {
             let w = app.workloads.iter().find(|w| &w.name == target)?;
-            Some((path.clone(), format!("{}-{}", app.name, w.name), main_port(w)?))
+            Some((
+                path.clone(),
+                format!("{}-{}", app.name, w.name),
+                main_port(w)?,
+            ))
         })
         .collect();
     let spec = IngressSpec {

@@ -11,8 +11,8 @@
 use super::Cx;
 use crate::check::model::{App, Patch, PatchSet};
 use crate::diag::{Diagnostic, codes, suggest};
-use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 use std::cell::RefCell;
 use std::fmt;
@@ -50,6 +50,10 @@ pub fn apply(cx: &mut Cx, app: &App, block: &str, patches: &[Patch], start: usiz
                 cx.diags.push(*d);
                 continue;
             }
+            if is_name(&set.path) {
+                rename(cx, &targets, set);
+                continue;
+            }
             for &i in &targets {
                 if let Err(msg) = set_path(&mut cx.objects[i].value, &set.path, &set.value) {
                     cx.diags.push(
@@ -64,6 +68,93 @@ pub fn apply(cx: &mut Cx, app: &App, block: &str, patches: &[Patch], start: usiz
                     break;
                 }
             }
+        }
+    }
+}
+
+fn is_name(path: &[String]) -> bool {
+    path.len() == 2 && path[0] == "metadata" && path[1] == "name"
+}
+
+/// Renames a Service (`patch service { metadata.name = "redis" }`: images that look up
+/// a fixed host name). References to it are fixed by [`fix_references`].
+fn rename(cx: &mut Cx, targets: &[usize], set: &PatchSet) {
+    let new = set.value.as_str().unwrap_or_default();
+    if !dns_1035_label(new) {
+        cx.diags.push(
+            Diagnostic::new(
+                codes::PATCH_BAD_VALUE,
+                set.loc.file,
+                set.loc.span,
+                format!("`{new}` is not a valid Service name"),
+            )
+            .label("not a DNS-1035 label")
+            .help("a Service name is at most 63 lowercase letters, digits and `-`, starting with a letter"),
+        );
+        return;
+    }
+    for &i in targets {
+        let o = &mut cx.objects[i];
+        let old = std::mem::replace(&mut o.name, new.to_owned());
+        if let Some(m) = o.value.get_mut("metadata").and_then(Value::as_object_mut) {
+            m.insert("name".to_owned(), Value::String(new.to_owned()));
+        }
+        cx.renamed_services
+            .push((o.app.clone(), old, new.to_owned()));
+    }
+}
+
+fn dns_1035_label(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b.len() <= 63
+        && b[0].is_ascii_lowercase()
+        && b.last()
+            .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+}
+
+/// Points Ingress backends and StatefulSet `serviceName`s of `app` at renamed Services.
+pub fn fix_references(cx: &mut Cx, app: &App) {
+    if cx.renamed_services.is_empty() {
+        return;
+    }
+    let renames: Vec<(String, String)> = cx
+        .renamed_services
+        .iter()
+        .filter(|(a, _, _)| *a == app.name)
+        .map(|(_, old, new)| (old.clone(), new.clone()))
+        .collect();
+    let lookup = |name: &str| renames.iter().find(|(old, _)| old == name).map(|(_, n)| n);
+    for o in cx.objects.iter_mut().filter(|o| o.app == app.name) {
+        match o.kind.as_str() {
+            "Ingress" => {
+                let rules = o
+                    .value
+                    .pointer_mut("/spec/rules")
+                    .and_then(Value::as_array_mut);
+                for rule in rules.into_iter().flatten() {
+                    let paths = rule
+                        .pointer_mut("/http/paths")
+                        .and_then(Value::as_array_mut);
+                    for p in paths.into_iter().flatten() {
+                        if let Some(Value::String(name)) = p.pointer_mut("/backend/service/name")
+                            && let Some(new) = lookup(name)
+                        {
+                            *name = new.clone();
+                        }
+                    }
+                }
+            }
+            "StatefulSet" => {
+                if let Some(Value::String(name)) = o.value.pointer_mut("/spec/serviceName")
+                    && let Some(new) = lookup(name)
+                {
+                    *name = new.clone();
+                }
+            }
+            _ => {}
         }
     }
 }
@@ -107,10 +198,18 @@ fn dotted(path: &[String]) -> String {
 /// Checks one `path = value` against the schema of `kind`.
 fn check(kind: &str, set: &PatchSet) -> Result<(), Box<Diagnostic>> {
     let path = &set.path;
-    let protected = matches!(
-        path.iter().map(String::as_str).collect::<Vec<_>>().as_slice(),
-        ["apiVersion" | "kind" | "status", ..] | ["metadata", "name" | "namespace"]
-    );
+    // A Service may be renamed (its references are fixed); nothing else may change
+    // what identifies an object.
+    let protected = match path
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        ["apiVersion" | "kind" | "status", ..] | ["metadata", "namespace"] => true,
+        ["metadata", "name"] => kind != "Service",
+        _ => false,
+    };
     if protected {
         return Err(Box::new(
             Diagnostic::new(
@@ -140,10 +239,7 @@ fn check(kind: &str, set: &PatchSet) -> Result<(), Box<Diagnostic>> {
     };
     let at = |depth: usize| dotted(path.get(..depth).unwrap_or(path));
     let d = match problem {
-        Problem::UnknownField {
-            depth,
-            candidates,
-        } => {
+        Problem::UnknownField { depth, candidates } => {
             let field = path.get(depth).map_or("", String::as_str);
             let parent = if depth == 0 {
                 kind.to_owned()
@@ -221,7 +317,10 @@ fn suggestion<'c>(field: &str, candidates: &[&'c str]) -> Option<&'c str> {
         return None;
     }
     let unique = |f: &dyn Fn(&str) -> bool| {
-        let mut it = candidates.iter().copied().filter(|c| f(&c.to_ascii_lowercase()));
+        let mut it = candidates
+            .iter()
+            .copied()
+            .filter(|c| f(&c.to_ascii_lowercase()));
         match (it.next(), it.next()) {
             (Some(one), None) => Some(one),
             _ => None,
@@ -309,9 +408,12 @@ fn set_path(v: &mut Value, path: &[String], new: &Value) -> Result<(), String> {
 }
 
 fn index(seg: &str, len: usize, path: &[String], i: usize) -> Result<usize, String> {
-    let idx: usize = seg
-        .parse()
-        .map_err(|_| format!("`{}` is a list: `{seg}` is not an index", dotted(&path[..i])))?;
+    let idx: usize = seg.parse().map_err(|_| {
+        format!(
+            "`{}` is a list: `{seg}` is not an index",
+            dotted(&path[..i])
+        )
+    })?;
     if idx > len {
         return Err(past_end(path, i, len));
     }
@@ -464,7 +566,11 @@ impl<'a> Deserializer<'a> for Probe<'a> {
         if self.path.is_empty() {
             return self.leaf(self.value.deserialize_seq(visitor));
         }
-        if self.path.first().is_some_and(|s| s.parse::<usize>().is_ok()) {
+        if self
+            .path
+            .first()
+            .is_some_and(|s| s.parse::<usize>().is_ok())
+        {
             visitor.visit_seq(One {
                 probe: self,
                 done: false,
@@ -620,7 +726,10 @@ mod tests {
             ),
             None
         );
-        assert_eq!(problem("Deployment", "spec.minReadySeconds", json!(10)), None);
+        assert_eq!(
+            problem("Deployment", "spec.minReadySeconds", json!(10)),
+            None
+        );
         assert_eq!(
             problem(
                 "Deployment",
@@ -630,14 +739,25 @@ mod tests {
             None
         );
         let neg = PatchSet {
-            path: vec!["metadata".into(), "annotations".into(), "cloud.google.com/neg".into()],
+            path: vec![
+                "metadata".into(),
+                "annotations".into(),
+                "cloud.google.com/neg".into(),
+            ],
             value: json!("x"),
             loc: Loc::default(),
         };
         assert!(check("Service", &neg).is_ok());
-        assert_eq!(problem("Service", "spec.externalTrafficPolicy", json!(null)), None);
         assert_eq!(
-            problem("Deployment", "spec.template.spec.containers.0.args", json!(["a", "b"])),
+            problem("Service", "spec.externalTrafficPolicy", json!(null)),
+            None
+        );
+        assert_eq!(
+            problem(
+                "Deployment",
+                "spec.template.spec.containers.0.args",
+                json!(["a", "b"])
+            ),
             None
         );
         assert_eq!(
@@ -652,7 +772,11 @@ mod tests {
 
     #[test]
     fn unknown_field_suggests() {
-        let p = problem("Deployment", "spec.template.spec.priorityClass", json!("high"));
+        let p = problem(
+            "Deployment",
+            "spec.template.spec.priorityClass",
+            json!("high"),
+        );
         assert_eq!(
             p.as_deref(),
             Some(
@@ -670,10 +794,14 @@ mod tests {
         assert!(p.starts_with("K0403"), "{p}");
         let p = problem("Deployment", "spec.replicas.x", json!(1)).unwrap_or_default();
         assert!(p.contains("single value"), "{p}");
-        let p = problem("Deployment", "spec.template.spec.containers.image", json!("x"))
-            .unwrap_or_default();
+        let p = problem(
+            "Deployment",
+            "spec.template.spec.containers.image",
+            json!("x"),
+        )
+        .unwrap_or_default();
         assert!(p.contains("is a list"), "{p}");
-        let p = problem("Service", "metadata.name", json!("x")).unwrap_or_default();
+        let p = problem("Service", "metadata.namespace", json!("x")).unwrap_or_default();
         assert!(p.starts_with("K0405"), "{p}");
     }
 

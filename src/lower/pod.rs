@@ -396,7 +396,14 @@ pub fn pod(cx: &mut Cx, p: &PodIn) -> PodOut {
                     continue;
                 }
                 let name = format!("{base}-{}", v.name);
-                let pvc = claim(app, &p.block, name.clone(), &size.text, storage_class, false);
+                let pvc = claim(
+                    app,
+                    &p.block,
+                    name.clone(),
+                    &size.text,
+                    storage_class,
+                    false,
+                );
                 cx.push(app, p.block.name, &pvc);
                 owns_claim = true;
                 vol.persistent_volume_claim = Some(core::PersistentVolumeClaimVolumeSource {

@@ -88,7 +88,10 @@ pub fn lower(cx: &mut Cx, app: &App, w: &Workload, app_cm: Option<&str>) {
     let name = meta::object_name(app, &b);
     let min = min_replicas(w);
     let replicated = w.kind != WorkloadKind::Daemon;
-    let spread = replicated && w.scheduling.spread.unwrap_or(min > 1 || w.autoscale.is_some());
+    let spread = replicated
+        && w.scheduling
+            .spread
+            .unwrap_or(min > 1 || w.autoscale.is_some());
     if w.kind == WorkloadKind::Stateful {
         check_name(cx, &name, SUFFIXED_MAX, "StatefulSet", w.loc);
     }
