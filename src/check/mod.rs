@@ -1,19 +1,398 @@
 //! Check: AST → typed [`model`]. The block schemas ([`schema`]) are data that the
-//! checker, the docs and the language server all read.
+//! checker, the docs ([`docs`]) and the language server all read.
+//!
+//! The checker runs in passes over the one syntax tree, never re-parsing and never
+//! cloning it:
+//!
+//! 1. the top level: `let` bindings, profiles, `import`/`template` (not supported yet),
+//!    and `app` blocks;
+//! 2. per app, the generic schema-driven walk ([`types`]): every field and block against
+//!    its schema, every value against its type, into a tree of checked values;
+//! 3. profiles ([`profiles`]): every profile's paths and values are checked; the
+//!    selected one (`Options::profile`, with what it `extends`) is applied to the trees;
+//! 4. the model ([`build`]): references, cycles, name lengths, ports, volumes, and the
+//!    warnings about relaxations and risks.
+//!
+//! Every pass reports everything it finds; an error never hides later ones.
 
+pub mod docs;
 pub mod model;
 pub mod schema;
+pub mod values;
 
-use crate::diag::Diagnostics;
+mod build;
+mod profiles;
+mod types;
+mod yaml;
+
+use crate::diag::{Diagnostic, Diagnostics, codes};
+use crate::source::{FileId, Span};
 use crate::syntax::ast;
 use crate::{Options, Source};
+use std::collections::{HashMap, HashSet};
 
 /// Checks a parsed file. Returns the model when there are no errors, and every
 /// diagnostic found (the checker never stops at the first).
 pub fn check(
-    _source: &Source,
-    _file: &ast::File,
-    _options: &Options,
+    source: &Source,
+    file: &ast::File,
+    options: &Options,
 ) -> (Option<model::Model>, Diagnostics) {
-    (Some(model::Model::default()), Diagnostics::default())
+    let mut cx = Checker::new(source);
+    let model = cx.run(file, options);
+    let mut diags = cx.finish();
+    diags.sort();
+    if diags.has_errors() {
+        (None, diags)
+    } else {
+        (Some(model), diags)
+    }
 }
+
+/// Names visible in one block: its `let` bindings.
+#[derive(Default)]
+struct Scope<'a> {
+    lets: HashMap<&'a str, &'a ast::Let>,
+}
+
+/// What `${app}` and `${namespace}` mean while an app is checked.
+#[derive(Debug, Clone, Default)]
+struct AppCtx {
+    name: String,
+    namespace: String,
+}
+
+/// The state of one check run.
+pub(crate) struct Checker<'a> {
+    source: &'a Source,
+    file: FileId,
+    diags: Diagnostics,
+    /// Dedup of identical diagnostics (a bad `let` used twice is reported once).
+    seen: HashSet<(&'static str, Span, String)>,
+    scopes: Vec<Scope<'a>>,
+    /// Every `let`, for the unused-binding warning.
+    all_lets: Vec<&'a ast::Let>,
+    /// `let`s used, by the start of their name.
+    used_lets: HashSet<u32>,
+    /// `let`s being expanded (cycle detection), by the start of their name.
+    expanding: Vec<u32>,
+    app: AppCtx,
+}
+
+/// How deep `let` expansion may go before it is called a cycle anyway.
+const MAX_LET_DEPTH: usize = 64;
+
+impl<'a> Checker<'a> {
+    fn new(source: &'a Source) -> Self {
+        Checker {
+            source,
+            file: source.entry,
+            diags: Diagnostics::default(),
+            seen: HashSet::new(),
+            scopes: Vec::new(),
+            all_lets: Vec::new(),
+            used_lets: HashSet::new(),
+            expanding: Vec::new(),
+            app: AppCtx::default(),
+        }
+    }
+
+    fn finish(mut self) -> Diagnostics {
+        for l in std::mem::take(&mut self.all_lets) {
+            if !self.used_lets.contains(&l.name.span.start) && !l.name.name.starts_with('_') {
+                self.emit(
+                    Diagnostic::new(
+                        codes::UNUSED_LET,
+                        self.file,
+                        l.name.span,
+                        format!("`{}` is never used", l.name.name),
+                    )
+                    .label("unused binding")
+                    .help(format!(
+                        "remove it, or name it `_{}` to keep it on purpose",
+                        l.name.name
+                    )),
+                );
+            }
+        }
+        self.diags
+    }
+
+    /// Records a diagnostic (once).
+    pub(crate) fn emit(&mut self, d: Diagnostic) {
+        let key = (d.code.as_str(), d.primary.loc.span, d.message.clone());
+        if self.seen.insert(key) {
+            self.diags.push(d);
+        }
+    }
+
+    /// "Did you mean": only candidates of a plausible length reach the edit distance, so
+    /// thousands of candidates stay cheap.
+    pub(crate) fn suggest<'c>(
+        &self,
+        name: &str,
+        candidates: impl IntoIterator<Item = &'c str>,
+    ) -> Option<&'c str> {
+        let len = name.len();
+        crate::diag::suggest::did_you_mean(
+            name,
+            candidates
+                .into_iter()
+                .filter(move |c| c.len().abs_diff(len) <= 2),
+        )
+    }
+
+    /// The closest `let` name (or built-in name) to `name`.
+    fn suggest_let(&self, name: &str, depth: usize) -> Option<&'a str> {
+        let scopes = &self.scopes[..depth.min(self.scopes.len())];
+        let lets = scopes.iter().flat_map(|s| s.lets.keys().copied());
+        let builtins = ["app", "namespace"].into_iter();
+        self.suggest(name, lets.chain(builtins))
+    }
+
+    /// The source text of a span of the entry file.
+    pub(crate) fn source_slice(&self, span: Span) -> &'a str {
+        self.source.map.get(self.file).slice(span)
+    }
+
+    fn push_scope(&mut self, lets: impl Iterator<Item = &'a ast::Let>) {
+        let mut scope = Scope::default();
+        for l in lets {
+            self.all_lets.push(l);
+            if let Some(first) = scope.lets.get(l.name.name.as_str()) {
+                let first = first.name.span;
+                self.emit(
+                    Diagnostic::new(
+                        codes::DUPLICATE_NAME,
+                        self.file,
+                        l.name.span,
+                        format!("`{}` is already bound in this scope", l.name.name),
+                    )
+                    .label("bound again")
+                    .secondary(self.file, first, "first bound here")
+                    .help("rename one of the bindings"),
+                );
+                // The duplicate is not checked further; don't also call it unused.
+                self.used_lets.insert(l.name.span.start);
+                continue;
+            }
+            scope.lets.insert(l.name.name.as_str(), l);
+        }
+        self.scopes.push(scope);
+    }
+
+    fn pop_scope(&mut self) {
+        self.scopes.pop();
+    }
+
+    /// The innermost `let` called `name` among the first `depth` scopes, with the number
+    /// of scopes visible where it is defined.
+    fn lookup_let(&mut self, name: &str, depth: usize) -> Option<(usize, &'a ast::Let)> {
+        let depth = depth.min(self.scopes.len());
+        for i in (0..depth).rev() {
+            if let Some(&l) = self.scopes[i].lets.get(name) {
+                self.used_lets.insert(l.name.span.start);
+                return Some((i + 1, l));
+            }
+        }
+        None
+    }
+
+    /// Starts expanding a `let`; false (and a diagnostic) if it is already being expanded.
+    fn enter_let(&mut self, l: &'a ast::Let) -> bool {
+        let id = l.name.span.start;
+        if self.expanding.contains(&id) || self.expanding.len() >= MAX_LET_DEPTH {
+            self.emit(
+                Diagnostic::new(
+                    codes::LET_CYCLE,
+                    self.file,
+                    l.value.span,
+                    format!("`{}` refers to itself", l.name.name),
+                )
+                .label("uses its own value")
+                .secondary(self.file, l.name.span, "bound here")
+                .help("replace one of the names in the cycle with a literal value"),
+            );
+            return false;
+        }
+        self.expanding.push(id);
+        true
+    }
+
+    fn leave_let(&mut self) {
+        self.expanding.pop();
+    }
+
+    /// Built-in interpolation names.
+    fn builtin(&self, name: &str) -> Option<String> {
+        match name {
+            "app" if !self.app.name.is_empty() => Some(self.app.name.clone()),
+            "namespace" if !self.app.namespace.is_empty() => Some(self.app.namespace.clone()),
+            _ => None,
+        }
+    }
+
+    /// Reads a file relative to the directory of the entry file (or the working
+    /// directory for text without a path).
+    fn read_file(&self, rel: &str) -> Result<String, String> {
+        let entry = self.source.map.get(self.file);
+        let base = entry
+            .path
+            .as_ref()
+            .and_then(|p| p.parent())
+            .map(|p| p.to_path_buf())
+            .unwrap_or_default();
+        let path = base.join(rel);
+        match std::fs::read(&path) {
+            Ok(bytes) => String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_string()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err("no such file".into()),
+            Err(e) => Err(e.to_string().to_lowercase()),
+        }
+    }
+
+    /// The whole run.
+    fn run(&mut self, file: &'a ast::File, options: &Options) -> model::Model {
+        let file_start = Span::new(0, 0);
+        self.push_scope(file.items.iter().filter_map(|i| match i {
+            ast::Item::Let(l) => Some(l),
+            _ => None,
+        }));
+        let mut profiles: Vec<&'a ast::Profile> = Vec::new();
+        let mut app_blocks: Vec<&'a ast::Block> = Vec::new();
+        for item in &file.items {
+            match item {
+                ast::Item::Let(_) => {}
+                ast::Item::Profile(p) => profiles.push(p),
+                ast::Item::Import(i) => self.emit(
+                    Diagnostic::new(
+                        codes::NOT_SUPPORTED,
+                        self.file,
+                        i.span,
+                        "`import` is not supported yet",
+                    )
+                    .label("import")
+                    .help("write the blocks out in this file for now; `let` bindings share values"),
+                ),
+                ast::Item::Template(t) => self.emit(
+                    Diagnostic::new(
+                        codes::NOT_SUPPORTED,
+                        self.file,
+                        t.name.span,
+                        format!(
+                            "templates are not supported yet: `{}` is ignored",
+                            t.name.name
+                        ),
+                    )
+                    .label("template")
+                    .help("write the blocks out in full for now; `let` bindings share values"),
+                ),
+                ast::Item::Block(b) => {
+                    if b.kind.name == "app" {
+                        app_blocks.push(b);
+                    } else {
+                        self.top_level_block(b);
+                    }
+                }
+            }
+        }
+
+        let chain = self.profile_chain(&profiles, options.profile.as_deref(), file_start);
+
+        // Apps, each checked against the schema with its own `${app}`/`${namespace}`.
+        let mut apps: Vec<types::CBlock<'a>> = Vec::with_capacity(app_blocks.len());
+        let mut app_names: HashMap<&'a str, Span> = HashMap::with_capacity(app_blocks.len());
+        for b in &app_blocks {
+            if let Some(n) = &b.name
+                && let Some(&first) = app_names.get(n.name.as_str())
+            {
+                self.emit(
+                    Diagnostic::new(
+                        codes::DUPLICATE_NAME,
+                        self.file,
+                        n.span,
+                        format!("app `{}` is declared twice", n.name),
+                    )
+                    .label("declared again")
+                    .secondary(self.file, first, "first declared here")
+                    .help("rename one of the apps"),
+                );
+                continue;
+            }
+            if let Some(n) = &b.name {
+                app_names.insert(n.name.as_str(), n.span);
+            }
+            self.app = AppCtx {
+                name: b.name.as_ref().map(|n| n.name.clone()).unwrap_or_default(),
+                namespace: self.namespace_of(b, &chain),
+            };
+            let c = self.walk_block(b, &schema::APP, "file");
+            apps.push(c);
+        }
+        self.app = AppCtx::default();
+
+        self.check_profiles(&profiles, &chain, &mut apps);
+
+        let mut model = model::Model {
+            apps: Vec::with_capacity(apps.len()),
+        };
+        for app in &apps {
+            if let Some(a) = self.build_app(app) {
+                model.apps.push(a);
+            }
+        }
+        model
+    }
+
+    fn top_level_block(&mut self, b: &'a ast::Block) {
+        let kind = b.kind.name.as_str();
+        let mut d = Diagnostic::new(
+            codes::UNKNOWN_BLOCK,
+            self.file,
+            b.kind.span,
+            format!("`{kind}` blocks are not allowed at the top level"),
+        )
+        .label("not an `app`");
+        d = if self.suggest(kind, ["app"]).is_some() {
+            d.help("did you mean `app`?")
+        } else if schema::block(kind).is_some() {
+            d.help(format!("put the `{kind}` block inside an `app {{ }}`"))
+        } else {
+            d.help("the top level holds `app` blocks, `let` bindings and `profile`s")
+        };
+        self.emit(d);
+    }
+
+    /// The namespace of an app before its body is checked (for `${namespace}`): the
+    /// last override of the selected profiles, else the field, else the app name.
+    fn namespace_of(&self, b: &'a ast::Block, chain: &[&'a ast::Profile]) -> String {
+        let app = b.name.as_ref().map(|n| n.name.as_str()).unwrap_or("");
+        let plain = |e: &ast::Expr| match &e.kind {
+            ast::ExprKind::Str(l) => l.as_plain(),
+            _ => None,
+        };
+        for p in chain.iter().rev() {
+            for f in p.fields.iter().rev() {
+                if let [a, k] = f.path.as_slice()
+                    && a.name == app
+                    && k.name == "namespace"
+                    && let Some(ns) = plain(&f.value)
+                {
+                    return ns;
+                }
+            }
+        }
+        for e in &b.entries {
+            if let ast::Entry::Field(f) = e
+                && let [k] = f.path.as_slice()
+                && k.name == "namespace"
+                && let Some(ns) = plain(&f.value)
+            {
+                return ns;
+            }
+        }
+        app.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -234,4 +234,437 @@ codes! {
          objects from their pods.\n\n\
          ```kiln\nlabels { \"app.kubernetes.io/name\" = \"frontend\" }   // warning\n```\n\n\
          Fix: use another key (e.g. `team`, `tier`).";
+    /// A field that the block's schema does not have.
+    UNKNOWN_FIELD = "K0101", "unknown-field", Error,
+        "the block has no field of this name",
+        "Every block kind has a fixed set of fields (see docs/language.md). A misspelt \
+         field would otherwise be silently ignored, and the default used instead of what \
+         you meant.\n\n\
+         ```kiln\nservice web {\n  replcas = 3      // error: did you mean `replicas`?\n}\n```\n\n\
+         Fix: use the suggested name, or move the field to the block kind that has it (the \
+         help line says which kinds do).";
+    /// A block kind that is not allowed where it is written.
+    UNKNOWN_BLOCK = "K0102", "unknown-block", Error,
+        "this block kind is not allowed here",
+        "Blocks nest in a fixed way: `autoscale` goes in a `service`, `worker` or \
+         `stateful`, `routes` in the app-level `ingress`, and only `app` blocks are \
+         allowed at the top of a file.\n\n\
+         ```kiln\ndaemon logs {\n  autoscale { min = 1  max = 3 }   // error: a daemon runs one pod per node\n}\n```\n\n\
+         Fix: correct the kind's spelling, move the block where it belongs, or write a \
+         field (`port = 3000`) where you wrote a block.";
+    /// A value of the wrong type.
+    TYPE_MISMATCH = "K0103", "type-mismatch", Error,
+        "the value does not have the field's type",
+        "Each field has a type: `replicas` is a whole number, `image` a string, `cpu` a CPU \
+         quantity, `after` a list of job names. kiln checks it before generating anything, \
+         so a mistake is reported here instead of by the API server mid-release.\n\n\
+         ```kiln\nservice web {\n  replicas = \"3\"   // error: expected a whole number, found a string\n}\n```\n\n\
+         Fix: write the value in the expected form; the message says which form that is.";
+    /// A required field is absent.
+    MISSING_FIELD = "K0104", "missing-field", Error,
+        "a required field or block is missing",
+        "Some fields have no sensible default: an app's `image`, a service's `port`, a \
+         cron's `schedule`, an ingress's `host`, a volume's `mount`.\n\n\
+         ```kiln\ncron nightly {\n  command = [\"rails\", \"reports:nightly\"]\n}   // error: `schedule` is required\n```\n\n\
+         Fix: add the field.";
+    /// The same field twice in one block.
+    DUPLICATE_FIELD = "K0105", "duplicate-field", Error,
+        "the same field is set twice in one block",
+        "A block sets each field once; with two values, one of them would silently win.\n\n\
+         ```kiln\nservice web {\n  port = 3000\n  port = 8080   // error: `port` is already set\n}\n```\n\n\
+         Fix: remove one of them. Profiles are the way to give a field another value in \
+         another environment.";
+    /// The same unnamed block twice.
+    DUPLICATE_BLOCK = "K0106", "duplicate-block", Error,
+        "a block that may appear once appears twice",
+        "Unnamed blocks such as `env`, `security`, `autoscale` or `ingress` describe one \
+         thing of their parent; two of them would have to be merged by guesswork.\n\n\
+         ```kiln\napp csis {\n  env { RAILS_ENV = \"production\" }\n  env { REDIS_URL = \"redis://redis\" }   // error\n}\n```\n\n\
+         Fix: merge the two blocks into one.";
+    /// A block is missing its name, or has one it should not.
+    BLOCK_NAME = "K0107", "block-name", Error,
+        "a named block has no name, or an unnamed block has one",
+        "Workloads, jobs, crons, volumes, sidecars, init containers, raw objects and \
+         patches are named (`service web { }`, `patch deployment { }`); `env`, \
+         `security`, `autoscale`, `ingress` and the like are not.\n\n\
+         ```kiln\nservice {        // error: a service needs a name\n  port = 3000\n}\nenv prod { }     // error: `env` takes no name\n```\n\n\
+         Fix: add or remove the name.";
+    /// A bare word that is not one of the allowed words.
+    UNKNOWN_WORD = "K0108", "unknown-word", Error,
+        "the word is not one of the values this field allows",
+        "Fields such as `run`, `concurrency` and `service_type` take one of a few words, \
+         and `patch` blocks name one of the object kinds their block generates.\n\n\
+         ```kiln\njob migrate {\n  run = before_deploi   // error: did you mean `before_deploy`?\n}\n```\n\n\
+         Fix: use one of the words listed in the help line.";
+    /// A call to an unknown function, or with the wrong arguments.
+    BAD_CALL = "K0109", "bad-call", Error,
+        "a call has an unknown function name or the wrong arguments",
+        "Structured values are written as calls: `secret(\"name\", \"key\")`, \
+         `http(\"/up\", port = 8080)`, `tcp(5432)`, `exec([..])`, `file(\"path\")`, \
+         `toleration(\"key\", value = \"v\", effect = no_schedule)`. Each takes a fixed \
+         set of arguments.\n\n\
+         ```kiln\nenv {\n  DATABASE_URL = secret(\"csis-db\")   // error: `secret` takes a name and a key\n}\n```\n\n\
+         Fix: pass the arguments the help line lists.";
+    /// Fields that cannot be used together.
+    CONFLICTING_FIELDS = "K0110", "conflicting-fields", Error,
+        "two fields or blocks contradict each other",
+        "Some settings exclude others: a volume has at most one source (`size`, `claim`, \
+         `secret`, `config_map`, `files`, `host_path`), `node_port` needs \
+         `service_type = node_port`, `storage_class` needs `size`, and `health` is \
+         either a field or a block.\n\n\
+         ```kiln\nvolume data {\n  mount = \"/data\"\n  size  = 10Gi\n  claim = \"shared-data\"   // error: `size` already gives the volume a source\n}\n```\n\n\
+         Fix: keep the one you mean.";
+    /// Two things declared with the same name.
+    DUPLICATE_NAME = "K0201", "duplicate-name", Error,
+        "two things are declared with the same name",
+        "Names identify objects: every block of an app becomes objects named \
+         `{app}-{name}`, so a `service web` and a `worker web` would both be `csis-web`. \
+         Names of apps, of the blocks of an app, of the volumes and containers of a \
+         workload, of profiles and of `let` bindings in one scope are unique.\n\n\
+         ```kiln\nservice web { port = 3000 }\nworker web { }   // error: `web` is already declared\n```\n\n\
+         Fix: rename one of them.";
+    /// A reference to a name that is not declared.
+    UNDEFINED_REFERENCE = "K0202", "undefined-reference", Error,
+        "a reference names something that is not declared",
+        "`after`, `talks_to`, `routes` and `mounts` name other blocks of the app (or \
+         volumes of the workload). A misspelt name would leave a job unordered or a \
+         connection blocked by the NetworkPolicy.\n\n\
+         ```kiln\njob seed {\n  after = [migrat]   // error: did you mean `migrate`?\n}\n```\n\n\
+         Fix: use the name of a declared block.";
+    /// Jobs that wait for each other.
+    DEPENDENCY_CYCLE = "K0203", "dependency-cycle", Error,
+        "jobs wait for each other in a cycle",
+        "`after` orders jobs: a job starts when the jobs it lists have completed. If `a` \
+         waits for `b` and `b` for `a`, neither ever starts and the release hangs.\n\n\
+         ```kiln\njob migrate { after = [seed] }\njob seed    { after = [migrate] }   // error: migrate → seed → migrate\n```\n\n\
+         Fix: remove one link of the cycle (the note lists all of them).";
+    /// A name that is not a DNS-1123 label.
+    INVALID_NAME = "K0204", "invalid-name", Error,
+        "the name is not a valid Kubernetes name",
+        "Names become parts of Kubernetes object names, which are DNS-1123 labels: \
+         lowercase letters, digits and `-`, starting and ending with a letter or digit, \
+         at most 63 characters. App names must also start with a letter, because \
+         Service names (`{app}-{name}`) must. kiln identifiers also allow `_` and \
+         capitals, so the checker rejects them here rather than the API server later.\n\n\
+         ```kiln\nservice web_front { }   // error: write `web-front`\n```\n\n\
+         Fix: use the suggested spelling.";
+    /// A block name that is too long once the app name is prefixed.
+    PREFIXED_NAME_TOO_LONG = "K0205", "prefixed-name-too-long", Error,
+        "the object name `{app}-{name}` would be too long",
+        "Objects are named `{app}-{name}`; Kubernetes limits names to 63 characters. Jobs \
+         get a 9-character hash suffix (`-1a2b3c4d`) so each release's Job has its own \
+         name, and CronJobs and StatefulSets are limited to 52 characters because their \
+         controllers append suffixes of their own.\n\n\
+         ```kiln\napp billing-platform-production {\n  job rebuild-all-customer-invoice-search-indexes { }   // error: 79 characters\n}\n```\n\n\
+         Fix: shorten the block name or the app name.";
+    /// A name used in a value or interpolation that is not bound.
+    UNDEFINED_NAME = "K0206", "undefined-name", Error,
+        "the name is not defined",
+        "A bare word used as a value, or `${name}` in a string, must be a `let` binding in \
+         scope or one of the built-in names (`app`: the app's name, `namespace`: its \
+         namespace).\n\n\
+         ```kiln\nlet domain = \"example.com\"\napp csis {\n  ingress { host = \"csis.${domian}\" }   // error: did you mean `domain`?\n}\n```\n\n\
+         Fix: fix the spelling, add the `let`, or write text in quotes.";
+    /// An env var name that is not a C identifier.
+    INVALID_ENV_NAME = "K0207", "invalid-env-name", Error,
+        "the env var name is not a C identifier",
+        "Environment variable names in kiln are C identifiers (`[A-Za-z_][A-Za-z0-9_]*`): \
+         names with `-` or `.` cannot be read by shells (`$RAILS-ENV` is `$RAILS` \
+         followed by `-ENV`) and many runtimes.\n\n\
+         ```kiln\nenv {\n  \"RAILS-ENV\" = \"production\"   // error: write `RAILS_ENV`\n}\n```\n\n\
+         Fix: use `_` instead.";
+    /// A port name that is not an IANA service name.
+    INVALID_PORT_NAME = "K0208", "invalid-port-name", Error,
+        "the port name is not a valid IANA service name",
+        "Kubernetes port names are IANA service names: at most 15 lowercase letters, \
+         digits and `-`, with at least one letter and no `-` at either end. The API \
+         server rejects anything else.\n\n\
+         ```kiln\nports {\n  prometheus-metrics = 9090   // error: 18 characters\n}\n```\n\n\
+         Fix: use a shorter name such as `metrics`.";
+    /// Two ports with the same name or number in one pod.
+    PORT_CLASH = "K0209", "port-clash", Error,
+        "two ports of a pod have the same name or number",
+        "The main `port` is named `http`; the `ports` block adds more. Containers of a \
+         pod share one network namespace, so two of them cannot listen on one port, and \
+         a Service finds its target by port name.\n\n\
+         ```kiln\nservice web {\n  port = 3000\n  ports { http = 8080 }   // error: `http` is the name of `port`\n}\n```\n\n\
+         Fix: rename or renumber one of them.";
+    /// A reference to a thing of the wrong kind.
+    WRONG_REFERENCE_KIND = "K0210", "wrong-reference-kind", Error,
+        "a reference names a block of the wrong kind",
+        "`after` lists jobs, `talks_to` workloads, `routes` services (a worker has no \
+         Service to route to), `mounts` volumes of the same workload.\n\n\
+         ```kiln\ningress {\n  host = \"csis.example.com\"\n  routes { \"/\" = queue }   // error: `queue` is a worker\n}\n```\n\n\
+         Fix: name a block of the expected kind.";
+    /// A label or annotation key or value Kubernetes rejects.
+    INVALID_LABEL = "K0211", "invalid-label", Error,
+        "a label or annotation key, or a label value, is not valid",
+        "Label and annotation keys are an optional DNS prefix and `/`, then up to 63 \
+         letters, digits, `-`, `_` and `.`. Label values (also in `node_selector`) follow \
+         the same rule for the name part, or are empty.\n\n\
+         ```kiln\nlabels {\n  team = \"payments & billing\"   // error: spaces and `&` are not allowed\n}\n```\n\n\
+         Fix: use an annotation for free text, or a simpler value.";
+    /// A `let` that refers to itself.
+    LET_CYCLE = "K0212", "let-cycle", Error,
+        "a `let` binding refers to itself",
+        "`let` bindings are expanded where they are used; a binding that uses itself, \
+         directly or through others, has no value.\n\n\
+         ```kiln\nlet a = \"${b}\"\nlet b = \"${a}\"   // error\n```\n\n\
+         Fix: break the cycle with a literal value.";
+    /// A `let` that is never used.
+    UNUSED_LET = "K0213", "unused-let", Warning,
+        "a `let` binding is never used",
+        "An unused binding is usually a leftover or a typo in the place meant to use it.\n\n\
+         ```kiln\nlet domian = \"example.com\"   // warning: never used\n```\n\n\
+         Fix: use it or remove it.";
+    /// Two volumes mounted at the same path.
+    MOUNT_CLASH = "K0214", "mount-clash", Error,
+        "two volumes are mounted at the same path",
+        "A container mounts each volume at its `mount` path; two volumes at the same path \
+         make the API server reject the pod.\n\n\
+         ```kiln\nvolume cache { mount = \"/data\" }\nvolume data  { mount = \"/data\"  size = 10Gi }   // error\n```\n\n\
+         Fix: give each volume its own path.";
+    /// A port number outside the valid range.
+    PORT_OUT_OF_RANGE = "K0301", "port-out-of-range", Error,
+        "the port number is out of range",
+        "Ports are 1..=65535; node ports are in the cluster's node port range, \
+         30000..=32767 by default.\n\n\
+         ```kiln\nservice web {\n  port = 80000   // error\n}\n```\n\n\
+         Fix: use a valid port.";
+    /// A CPU or memory quantity kiln cannot read.
+    BAD_QUANTITY = "K0302", "bad-quantity", Error,
+        "the quantity is malformed",
+        "CPU is written in cores (`1`, `0.5`) or millicores (`250m`); memory in bytes with \
+         a unit: `Ki Mi Gi Ti Pi Ei` (powers of 1024) or `k M G T P E` (powers of 1000). \
+         `MB` or `GB` are not Kubernetes units, and a value must be a whole number of \
+         millicores or bytes.\n\n\
+         ```kiln\nmemory = 512MB   // error: did you mean `512Mi`?\n```\n\n\
+         Fix: use a Kubernetes unit.";
+    /// Memory written where CPU is expected, or the reverse.
+    CPU_MEMORY_MIXUP = "K0303", "cpu-memory-mixup", Error,
+        "a memory quantity where CPU is expected, or the reverse",
+        "`512Mi` is memory and `250m` is CPU. In Kubernetes `m` means thousandths, so \
+         `memory: 512m` asks for half a byte: a classic mistake that the API server \
+         accepts and that makes the container unschedulable or killed at once.\n\n\
+         ```kiln\nservice web {\n  cpu    = 512Mi   // error: `512Mi` is a memory quantity\n  memory = 500m    // error: did you mean `500Mi`?\n}\n```\n\n\
+         Fix: swap the values, or use the right unit.";
+    /// A duration kiln cannot read.
+    BAD_DURATION = "K0304", "bad-duration", Error,
+        "the duration is malformed",
+        "Durations are whole seconds written with a unit: `s`, `m`, `h` or `d` (`30s`, \
+         `10m`, `1.5h`). A plain number has no unit, and Kubernetes cannot express less \
+         than a second in these fields.\n\n\
+         ```kiln\njob migrate {\n  timeout = 600   // error: write `600s` or `10m`\n}\n```\n\n\
+         Fix: add a unit.";
+    /// A range whose start is larger than its end.
+    INVERTED_RANGE = "K0305", "inverted-range", Error,
+        "the start of a range is larger than its end",
+        "`cpu = a .. b` and `memory = a .. b` are request .. limit, and Kubernetes rejects \
+         a request above its limit; `autoscale` needs `min <= max`.\n\n\
+         ```kiln\nmemory = 2Gi .. 1Gi   // error: the request is larger than the limit\n```\n\n\
+         Fix: swap the two values.";
+    /// A cron schedule kiln cannot read.
+    BAD_CRON = "K0306", "bad-cron", Error,
+        "the cron schedule is invalid",
+        "Schedules have five fields: minute (0-59), hour (0-23), day of month (1-31), \
+         month (1-12 or `JAN`-`DEC`) and day of week (0-6 or `SUN`-`SAT`), each `*`, a \
+         value, a range `a-b`, a step `*/n` or `a-b/n`, or a list `a,b`. `@hourly`, \
+         `@daily`, `@weekly`, `@monthly` and `@yearly` are shorthands. Kubernetes rejects \
+         anything else when the CronJob is applied.\n\n\
+         ```kiln\ncron nightly {\n  schedule = \"0 25 * * *\"   // error: hour 25\n}\n```\n\n\
+         Fix: correct the field the message names.";
+    /// An image not pinned to a tag or a digest.
+    UNPINNED_IMAGE = "K0307", "unpinned-image", Error,
+        "the image is not pinned to a tag or a digest",
+        "A release runs a migration Job and then rolls the workloads, all from one image. \
+         With `:latest` (or no tag, which means `:latest`), the migration may run against \
+         one image and the pods pull another pushed in between, and any pod restarted later \
+         may pull a different image again: the release is not what was reviewed, and \
+         rolling back does not go back.\n\n\
+         ```kiln\napp csis {\n  image = \"registry.example.com/csis:latest\"   // error\n}\n```\n\n\
+         Fix: use a version tag (`:1.4.2`) or a digest (`@sha256:...`). If a mutable tag \
+         is really intended, `security { mutable_tag = true }` turns the error into a \
+         warning.";
+    /// An image reference kiln cannot read.
+    BAD_IMAGE = "K0308", "bad-image", Error,
+        "the image reference is malformed",
+        "Image references are `[registry[:port]/]path[:tag][@digest]`: repository path \
+         components are lowercase, tags are up to 128 letters, digits, `_`, `.` and `-`, \
+         and digests are `sha256:` followed by 64 hex digits. A malformed reference makes \
+         every pod fail to pull.\n\n\
+         ```kiln\nimage = \"registry.example.com/CSIS:1.4.2\"   // error: repository names are lowercase\n```\n\n\
+         Fix: correct the part the label points at.";
+    /// A CIDR block kiln cannot read.
+    BAD_CIDR = "K0309", "bad-cidr", Error,
+        "the CIDR block is invalid",
+        "`allow` takes address ranges such as `\"1.1.1.0/24\"`. A single address needs \
+         `/32` (`/128` for IPv6), and a range whose address has host bits set \
+         (`1.1.1.1/24`) is ambiguous: did you mean the range or the one address?\n\n\
+         ```kiln\ningress {\n  host  = \"csis.example.com\"\n  allow = [\"1.1.1.1/24\"]   // error\n}\n```\n\n\
+         Fix: write the network address (`1.1.1.0/24`) or a `/32`.";
+    /// A number outside the range the field accepts.
+    OUT_OF_RANGE = "K0310", "out-of-range", Error,
+        "the number is outside the range the field accepts",
+        "Some fields bound their values: `autoscale.min` is at least 1, a percentage is \
+         1..=1000, `replicas` at most 10000, ids are 32-bit.\n\n\
+         ```kiln\nautoscale { min = 0  max = 10 }   // error: `min` is at least 1\n```\n\n\
+         Fix: use a value in the range the message gives.";
+    /// A path that is not absolute.
+    BAD_PATH = "K0311", "bad-path", Error,
+        "the path is not absolute",
+        "Mount paths, host paths, HTTP probe paths and ingress paths start with `/`.\n\n\
+         ```kiln\nvolume data {\n  mount = \"data\"   // error: write `/data`\n}\n```\n\n\
+         Fix: start the path with `/`.";
+    /// A file named by `file(..)` cannot be read.
+    MISSING_FILE = "K0312", "missing-file", Error,
+        "the file cannot be read",
+        "`file(\"path\")` reads a file at compile time, relative to the directory of the \
+         `.kiln` file, so the bundle is complete and reproducible.\n\n\
+         ```kiln\nvolume conf {\n  mount = \"/etc/nginx/conf.d\"\n  files = [file(\"nginx.conf\")]   // error if ./nginx.conf does not exist\n}\n```\n\n\
+         Fix: correct the path or add the file.";
+    /// A raw object file without what every Kubernetes object needs.
+    BAD_RAW_OBJECT = "K0313", "bad-raw-object", Error,
+        "the raw object is not a valid Kubernetes object",
+        "A `raw` block carries one object through unchanged. It must be one YAML or JSON \
+         object with `apiVersion`, `kind` and `metadata.name`, or the API server rejects \
+         it.\n\n\
+         ```kiln\nraw backend-config {\n  file = file(\"backend-config.yaml\")   // error if the file has no `kind`\n}\n```\n\n\
+         Fix: complete the object, or split a multi-document file into several `raw` \
+         blocks.";
+    /// A host name that is not a DNS name.
+    INVALID_HOST = "K0314", "invalid-host", Error,
+        "the host name is invalid",
+        "An ingress `host` is a lowercase DNS name (optionally `*.` for a wildcard), \
+         without scheme, port or path.\n\n\
+         ```kiln\ningress {\n  host = \"https://csis.example.com/\"   // error: write `csis.example.com`\n}\n```\n\n\
+         Fix: write the bare host name; paths go in `path` or `routes`.";
+    /// A Linux capability kiln does not know.
+    UNKNOWN_CAPABILITY = "K0315", "unknown-capability", Error,
+        "the capability is not a Linux capability",
+        "`add_capabilities` takes Linux capability names as Kubernetes spells them: in \
+         capitals and without the `CAP_` prefix. A misspelt capability is silently ignored \
+         by some runtimes and rejected by others.\n\n\
+         ```kiln\nsecurity {\n  add_capabilities = [\"CAP_NET_BIND_SERVICE\"]   // error: write `NET_BIND_SERVICE`\n}\n```\n\n\
+         Fix: use the spelling in the help line.";
+    /// `import` and templates are reserved for a later version.
+    NOT_SUPPORTED = "K0601", "not-supported", Error,
+        "this feature is not supported yet",
+        "`import` and `template` are part of the grammar so that files written for a \
+         later kiln parse today, but this version does not resolve them yet.\n\n\
+         ```kiln\nimport \"std/rails\"   // error: not supported yet\n```\n\n\
+         Fix: write the blocks out in full for now (`let` bindings help share values).";
+    /// A profile name that does not exist.
+    UNKNOWN_PROFILE = "K0602", "unknown-profile", Error,
+        "no profile of this name exists",
+        "`--profile NAME` and `extends NAME` name a `profile` declared in the file.\n\n\
+         ```kiln\nprofile production extends prod-base { }   // error if there is no `prod-base`\n```\n\n\
+         Fix: use the name of a declared profile (the help line lists them).";
+    /// A profile path that does not lead to a field.
+    BAD_PROFILE_PATH = "K0603", "bad-profile-path", Error,
+        "the profile path does not name a field or block",
+        "A profile path starts with an app name and follows block names and kinds to a \
+         field: `csis.web.replicas`, `csis.web.autoscale.max`, `csis.env.RAILS_ENV`. \
+         Every profile is checked, whether or not it is selected, so a typo is found \
+         before the release that uses it.\n\n\
+         ```kiln\nprofile staging {\n  csis.web.replica = 1   // error: did you mean `replicas`?\n}\n```\n\n\
+         Fix: correct the path.";
+    /// `= none` on something required.
+    NONE_NOT_ALLOWED = "K0604", "none-not-allowed", Error,
+        "`none` is used on something that is required",
+        "`none` removes an optional field or block; a required one (an app's `image`, a \
+         service's `port`) cannot be removed.\n\n\
+         ```kiln\nprofile staging {\n  csis.web.port = none   // error: a service needs a port\n}\n```\n\n\
+         Fix: set another value instead.";
+    /// Profiles that extend each other.
+    PROFILE_CYCLE = "K0605", "profile-cycle", Error,
+        "profiles extend each other in a cycle",
+        "`extends` applies another profile first; if two profiles extend each other there \
+         is no first.\n\n\
+         ```kiln\nprofile a extends b { }\nprofile b extends a { }   // error\n```\n\n\
+         Fix: remove one `extends`.";
+    /// A container allowed to run as root.
+    RUN_AS_ROOT = "K0901", "run-as-root", Warning,
+        "a container may run as root",
+        "kiln runs containers as a non-root user by default. As root, a process that \
+         escapes the container (through a kernel or runtime bug) is root on the node, and \
+         files on mounted volumes are writable by anyone in the pod.\n\n\
+         ```kiln\nsecurity { run_as_root = true }   // warning\n```\n\n\
+         Fix: build the image to run as a non-root user; keep the relaxation only when the \
+         image cannot.";
+    /// A privileged container.
+    PRIVILEGED = "K0902", "privileged", Warning,
+        "a container runs privileged",
+        "A privileged container has every capability and access to all of the node's \
+         devices: compromising it is compromising the node.\n\n\
+         ```kiln\nsecurity { privileged = true }   // warning\n```\n\n\
+         Fix: add the one capability needed (`add_capabilities`) instead.";
+    /// Privilege escalation allowed.
+    PRIVILEGE_ESCALATION = "K0903", "privilege-escalation", Warning,
+        "a container allows privilege escalation",
+        "With `allowPrivilegeEscalation`, setuid binaries in the image can gain more \
+         privileges than the container was started with.\n\n\
+         ```kiln\nsecurity { privilege_escalation = true }   // warning\n```\n\n\
+         Fix: remove the setuid dependency from the image.";
+    /// A writable root filesystem.
+    WRITABLE_ROOT = "K0904", "writable-root", Warning,
+        "a container's root filesystem is writable",
+        "kiln mounts the root filesystem read-only (with an `emptyDir` at `/tmp`). A \
+         writable root lets an attacker replace the container's binaries and persist \
+         until the pod restarts.\n\n\
+         ```kiln\nsecurity { writable_root = true }   // warning\n```\n\n\
+         Fix: mount a `volume` at the directories the program writes to.";
+    /// A capability added back.
+    ADDED_CAPABILITY = "K0905", "added-capability", Warning,
+        "a Linux capability is added back",
+        "kiln drops every capability. Each one added back widens what a compromised \
+         process may do (`NET_RAW` forges packets, `SYS_ADMIN` is nearly root).\n\n\
+         ```kiln\nsecurity { add_capabilities = [\"NET_BIND_SERVICE\"] }   // warning\n```\n\n\
+         Fix: listen on a port above 1024 instead of adding `NET_BIND_SERVICE`; keep other \
+         capabilities only when the program needs them.";
+    /// The ServiceAccount token is mounted.
+    SERVICE_ACCOUNT_TOKEN = "K0906", "service-account-token", Warning,
+        "the Kubernetes API token is mounted in the pods",
+        "kiln does not mount the ServiceAccount token. With it, anyone who compromises the \
+         pod can call the Kubernetes API with the app's permissions.\n\n\
+         ```kiln\nsecurity { service_account_token = true }   // warning\n```\n\n\
+         Fix: keep it only for programs that talk to the Kubernetes API.";
+    /// A host path volume.
+    HOST_PATH = "K0907", "host-path", Warning,
+        "a volume mounts a directory of the node",
+        "A `host_path` volume gives the pod the node's files: it can read other pods' \
+         data and logs, and, unless mounted `read_only`, alter the node.\n\n\
+         ```kiln\nvolume logs { mount = \"/var/log\"  host_path = \"/var/log\" }   // warning\n```\n\n\
+         Fix: mount it `read_only`, and keep it to node agents (`daemon`).";
+    /// Tolerating every taint.
+    TOLERATE_ALL = "K0908", "tolerate-all", Warning,
+        "the pods tolerate every taint",
+        "Taints keep ordinary pods off special nodes (control plane, GPU, dedicated). \
+         Tolerating all of them schedules the pods there too, including nodes being \
+         drained.\n\n\
+         ```kiln\ndaemon logs { tolerate_all = true }   // warning\n```\n\n\
+         Fix: list the taints to tolerate with `tolerations`, or keep `tolerate_all` for \
+         node agents that must run everywhere.";
+    /// A service with a single replica.
+    SINGLE_REPLICA = "K0909", "single-replica", Warning,
+        "a service runs a single replica",
+        "With one replica there is no PodDisruptionBudget to protect it, and every node \
+         drain, upgrade or eviction is downtime.\n\n\
+         ```kiln\nservice web { port = 3000  replicas = 1 }   // warning\n```\n\n\
+         Fix: run at least two replicas (or `autoscale { min = 2 .. }`); a profile for a \
+         test environment may keep one on purpose.";
+    /// A service without a health check.
+    NO_HEALTH = "K0910", "no-health", Warning,
+        "a service has no health check",
+        "Without a readiness probe, a pod receives traffic as soon as its process starts \
+         (before it can answer), and a hung process is never restarted.\n\n\
+         ```kiln\nservice web { port = 3000 }   // warning: add `health = http(\"/up\")`\n```\n\n\
+         Fix: add `health = http(\"/path\")`, `tcp()` or `exec([..])`.";
+    /// An ingress without TLS.
+    INGRESS_WITHOUT_TLS = "K0911", "ingress-without-tls", Warning,
+        "an ingress serves plain HTTP",
+        "Without `tls`, the ingress serves the host over plain HTTP: credentials and \
+         cookies cross the network readable by anyone on the path.\n\n\
+         ```kiln\ningress { host = \"csis.example.com\" }   // warning: no `tls`\n```\n\n\
+         Fix: set `tls = \"secret-name\"` to a Secret holding the certificate (e.g. one \
+         cert-manager maintains).";
 }
