@@ -618,15 +618,13 @@ pub fn pod(cx: &mut Cx, p: &PodIn) -> PodOut {
     }
 }
 
-/// Secret, ConfigMap and host path volumes are mounted read-only: a container never
-/// needs to write into them, and a writable host path is a way out of the container.
+/// Secret and ConfigMap volumes are mounted read-only: a container never needs to write
+/// into them. A host path follows `read_only` (a log shipper may keep its read positions
+/// next to the logs), which the checker reports as a relaxation either way.
 fn read_only_source(s: &VolumeSource) -> bool {
     matches!(
         s,
-        VolumeSource::Secret(_)
-            | VolumeSource::ConfigMap(_)
-            | VolumeSource::Files(_)
-            | VolumeSource::HostPath(_)
+        VolumeSource::Secret(_) | VolumeSource::ConfigMap(_) | VolumeSource::Files(_)
     )
 }
 
