@@ -150,9 +150,11 @@ impl Cx {
     /// Adds a typed object (serialized once to JSON) generated from `block` of `app`.
     pub fn push<T: serde::Serialize>(&mut self, app: &App, block: &str, object: &T) {
         match serde_json::to_value(object) {
-            Ok(value) => self
-                .objects
-                .push(Object::from_value(&app.name, block, value)),
+            Ok(value) => {
+                let value = conventional_order(value);
+                self.objects
+                    .push(Object::from_value(&app.name, block, value));
+            }
             // k8s-openapi types serialize infallibly; an error here is a kiln bug, reported
             // rather than panicking.
             Err(e) => self.diags.push(Diagnostic::new(
@@ -163,6 +165,26 @@ impl Cx {
             )),
         }
     }
+}
+
+/// Top-level keys in the conventional order: apiVersion, kind, metadata, then the rest
+/// (k8s-openapi writes a ConfigMap's `data` or a ServiceAccount's
+/// `automountServiceAccountToken` before `metadata`, in alphabetical order).
+fn conventional_order(value: Value) -> Value {
+    let Value::Object(mut m) = value else {
+        return value;
+    };
+    if m.keys().nth(2).is_none_or(|k| k == "metadata") {
+        return Value::Object(m);
+    }
+    let mut out = serde_json::Map::with_capacity(m.len());
+    for key in ["apiVersion", "kind", "metadata"] {
+        if let Some(v) = m.shift_remove(key) {
+            out.insert(key.to_owned(), v);
+        }
+    }
+    out.extend(m);
+    Value::Object(out)
 }
 
 fn lower_app(cx: &mut Cx, app: &App) {

@@ -291,7 +291,8 @@ fn pod_security(s: &Security) -> core::PodSecurityContext {
     core::PodSecurityContext {
         run_as_non_root: Some(non_root),
         run_as_user: user,
-        run_as_group: group.or(Some(DEFAULT_ID)),
+        // Root keeps the image's group unless one is given.
+        run_as_group: group,
         fs_group: Some(s.fs_group.unwrap_or(DEFAULT_ID)),
         seccomp_profile: Some(core::SeccompProfile {
             type_: "RuntimeDefault".to_owned(),
