@@ -12,7 +12,7 @@ use super::scan::{self, Problem};
 use crate::diag::{Diagnostic, Diagnostics, codes};
 use crate::source::{FileId, Span};
 use pest::Parser as _;
-use pest::iterators::{Pair, Pairs};
+use pest::iterators::Pair;
 
 #[derive(pest_derive::Parser)]
 #[grammar = "../grammar/kiln.pest"]
@@ -64,85 +64,107 @@ pub fn parse(file: FileId, text: &str) -> (ast::File, Diagnostics) {
     let mut syntax_errors = 0usize;
     // Logical lines that already had an error (see `errors::explain`).
     let mut seen = Vec::new();
-    // Every round changes the text or stops, but bound the rounds all the same.
-    for _round in 0..4 * MAX_ERRORS {
-        let current = String::from_utf8_lossy(&work).into_owned();
-        let scanned = scan::scan(&current);
-        if let Some(problem) = &scanned.problem {
-            let (d, blank) = match *problem {
-                Problem::TooDeep { at, blank } => {
-                    // A block's header (`kind name`) goes with its body.
-                    let mut start = blank.0;
-                    if current.as_bytes().get(at.0) == Some(&b'{') {
-                        let before = scanned.tokens.partition_point(|t| t.end <= at.0);
-                        for t in scanned.tokens[..before].iter().rev() {
-                            if !matches!(t.kind, scan::Tok::Word | scan::Tok::Punct('=')) {
-                                break;
+    // Items parsed so far, each with the byte where it ends and what the builder reported
+    // about it. Parsing goes one item at a time, so an error costs a re-parse of one
+    // item, not of the whole file (a fix before an item drops it, and it is parsed again).
+    let mut items: Vec<(ast::Item, usize, Vec<Diagnostic>)> = Vec::new();
+    let mut pos = 0usize;
+    let mut current = String::new();
+    // `current` and the closing braces supplied at its end: what pest parses.
+    let mut full = String::new();
+    let mut scanned = scan::Scan::default();
+    let mut dirty = true;
+    let mut rounds = 0usize;
+    loop {
+        if dirty {
+            rounds += 1;
+            if rounds > 4 * MAX_ERRORS || syntax_errors >= MAX_ERRORS {
+                break;
+            }
+            dirty = false;
+            current = String::from_utf8_lossy(&work).into_owned();
+            scanned = scan::scan(&current);
+            full = current.clone();
+            full.push_str(&"}".repeat(appended));
+            if let Some(problem) = &scanned.problem {
+                let (d, blank) = match *problem {
+                    Problem::TooDeep { at, blank } => {
+                        // A block's header (`kind name`) goes with its body.
+                        let mut start = blank.0;
+                        if current.as_bytes().get(at.0) == Some(&b'{') {
+                            let before = scanned.tokens.partition_point(|t| t.end <= at.0);
+                            for t in scanned.tokens[..before].iter().rev() {
+                                if !matches!(t.kind, scan::Tok::Word | scan::Tok::Punct('=')) {
+                                    break;
+                                }
+                                start = t.start;
                             }
-                            start = t.start;
                         }
+                        (errors::too_deep(file, at), (start, blank.1))
                     }
-                    (errors::too_deep(file, at), (start, blank.1))
+                    Problem::UnterminatedString { start } => {
+                        errors::unterminated_string(file, &current, &scanned, start)
+                    }
+                    Problem::UnterminatedComment { start } => {
+                        errors::unterminated_comment(file, start, current.len())
+                    }
+                };
+                if blank.1 >= text.len() {
+                    dropped_tail = true;
                 }
-                Problem::UnterminatedString { start } => {
-                    errors::unterminated_string(file, &current, &scanned, start)
-                }
-                Problem::UnterminatedComment { start } => {
-                    errors::unterminated_comment(file, start, current.len())
-                }
-            };
-            if blank.1 >= text.len() {
-                dropped_tail = true;
+                diags.push(d);
+                syntax_errors += 1;
+                blank_out(&mut work, blank.0, blank.1.min(text.len()));
+                rewind(&mut items, &mut pos, blank.0);
+                dirty = true;
+                continue;
             }
-            diags.push(d);
-            blank_out(&mut work, blank.0, blank.1.min(text.len()));
-            syntax_errors += 1;
-            if syntax_errors >= MAX_ERRORS {
-                return (empty(comments_of(text, &scanned)), diags);
-            }
-            continue;
         }
-        let mut with_closers = current.clone();
-        with_closers.push_str(&"}".repeat(appended));
-        match KilnParser::parse(Rule::file, &with_closers) {
+        // Done when no token is left.
+        if scanned.tokens.partition_point(|t| t.start < pos) >= scanned.tokens.len() {
+            break;
+        }
+        let Some(rest) = full.get(pos..) else { break };
+        match KilnParser::parse(Rule::item_one, rest) {
             Ok(mut pairs) => {
+                let Some(item) = pairs.next().and_then(|p| p.into_inner().next()) else {
+                    break;
+                };
+                let end = pos + item.as_span().end();
+                let mut item_diags = Diagnostics::default();
                 let mut b = Builder {
                     file,
                     len: text.len(),
-                    text: &with_closers,
+                    offset: pos,
+                    text: &full,
                     comments: &scanned.comments,
-                    diags: &mut diags,
+                    diags: &mut item_diags,
                 };
-                let items = match pairs.next() {
-                    Some(f) => b.file(f.into_inner()),
-                    None => Vec::new(),
-                };
-                let ast = ast::File {
-                    items,
-                    comments: comments_of(text, &scanned),
-                    span: Span::new(0, text.len()),
-                };
-                return (ast, diags);
+                if let Some(it) = b.item(item) {
+                    items.push((it, end, item_diags.0));
+                }
+                pos = end;
             }
             Err(e) => {
-                let pos = match e.location {
+                let rel = match e.location {
                     pest::error::InputLocation::Pos(p) => p,
                     pest::error::InputLocation::Span((s, _)) => s,
                 };
+                let at = pos + rel;
                 let positives = match &e.variant {
                     pest::error::ErrorVariant::ParsingError { positives, .. } => positives.clone(),
                     pest::error::ErrorVariant::CustomError { .. } => Vec::new(),
                 };
-                if pos >= current.len() && dropped_tail {
-                    // The end of the file was dropped with an earlier error; what is
-                    // missing there is a consequence, not a new error.
-                    return (empty(comments_of(text, &scanned)), diags);
+                if at >= current.len() && (dropped_tail || appended > 0) {
+                    // The end of the file was dropped with an earlier error, or braces
+                    // were supplied there: what is missing is a consequence, not news.
+                    break;
                 }
                 let (d, fix) = errors::explain(
                     file,
                     &current,
                     &scanned,
-                    pos.min(current.len()),
+                    at.min(current.len()),
                     &positives,
                     &mut seen,
                 );
@@ -150,7 +172,7 @@ pub fn parse(file: FileId, text: &str) -> (ast::File, Diagnostics) {
                     diags.push(d);
                     syntax_errors += 1;
                 }
-                match fix {
+                let changed_at = match fix {
                     errors::Fix::Blank(s, e)
                         if s < e
                             && s < text.len()
@@ -159,22 +181,45 @@ pub fn parse(file: FileId, text: &str) -> (ast::File, Diagnostics) {
                                 .any(|b| !b.is_ascii_whitespace()) =>
                     {
                         blank_out(&mut work, s, e.min(text.len()));
+                        s
                     }
                     errors::Fix::Insert(at, byte)
                         if at < text.len() && work[at].is_ascii_whitespace() =>
                     {
                         work[at] = byte;
+                        at
                     }
-                    errors::Fix::CloseAtEnd if appended < scan::MAX_DEPTH => appended += 1,
-                    _ => return (empty(comments_of(text, &scanned)), diags),
-                }
-                if syntax_errors >= MAX_ERRORS {
-                    return (empty(comments_of(text, &scanned)), diags);
-                }
+                    errors::Fix::CloseAtEnd if appended < scan::MAX_DEPTH => {
+                        appended += 1;
+                        text.len()
+                    }
+                    _ => break,
+                };
+                rewind(&mut items, &mut pos, changed_at);
+                dirty = true;
             }
         }
     }
-    (empty(Vec::new()), diags)
+    let mut out = Vec::with_capacity(items.len());
+    for (item, _, d) in items {
+        out.push(item);
+        diags.extend(d);
+    }
+    let ast = ast::File {
+        items: out,
+        comments: comments_of(text, &scanned),
+        span: Span::new(0, text.len()),
+    };
+    (ast, diags)
+}
+
+/// Forgets the items that end after byte `changed` (their text changed) and moves the
+/// parse position back to the end of the last item kept.
+fn rewind(items: &mut Vec<(ast::Item, usize, Vec<Diagnostic>)>, pos: &mut usize, changed: usize) {
+    while items.last().is_some_and(|(_, end, _)| *end > changed) {
+        items.pop();
+    }
+    *pos = (*pos).min(items.last().map_or(0, |(_, end, _)| *end));
 }
 
 /// Replaces `[start, end)` with spaces, keeping line breaks so lines and offsets stay put.
@@ -209,8 +254,10 @@ struct Builder<'d> {
     file: FileId,
     /// The length of the real text (recovery may have appended closing braces).
     len: usize,
-    /// The text pest parsed.
+    /// The text pest parsed (positions in pairs are relative to `offset` in it).
     text: &'d str,
+    /// Where the parsed slice starts in `text`.
+    offset: usize,
     /// Comment spans, in order.
     comments: &'d [(usize, usize)],
     diags: &'d mut Diagnostics,
@@ -250,9 +297,16 @@ impl Builder<'_> {
     /// the end is moved back over them.
     fn span(&self, p: &Pair<'_, Rule>) -> Span {
         let s = p.as_span();
-        let start = s.start();
-        let mut end = s.end();
+        let start = s.start() + self.offset;
+        let mut end = s.end() + self.offset;
         let b = self.text.as_bytes();
+        // Most nodes end on a token: no whitespace before the end and no comment there.
+        if b.get(end.wrapping_sub(1))
+            .is_some_and(|c| !c.is_ascii_whitespace() && *c != b'/')
+            && end < self.len
+        {
+            return Span::new(start.min(self.len), end.min(self.len));
+        }
         while end > start {
             // Inside a comment (which may itself end in spaces): back to its start.
             let i = self.comments.partition_point(|&(_, ce)| ce < end);
@@ -272,20 +326,15 @@ impl Builder<'_> {
         Span::new(start.min(self.len), end.min(self.len))
     }
 
-    fn file(&mut self, pairs: Pairs<'_, Rule>) -> Vec<ast::Item> {
-        let mut items = Vec::new();
-        for p in pairs.filter(|c| !rules_skipped(c.as_rule())) {
-            let item = match p.as_rule() {
-                Rule::import => self.import(p).map(ast::Item::Import),
-                Rule::let_stmt => self.let_stmt(p).map(ast::Item::Let),
-                Rule::profile => self.profile(p).map(ast::Item::Profile),
-                Rule::template => self.template(p).map(ast::Item::Template),
-                Rule::block => self.block(p).map(ast::Item::Block),
-                _ => None,
-            };
-            items.extend(item);
+    fn item(&mut self, p: Pair<'_, Rule>) -> Option<ast::Item> {
+        match p.as_rule() {
+            Rule::import => self.import(p).map(ast::Item::Import),
+            Rule::let_stmt => self.let_stmt(p).map(ast::Item::Let),
+            Rule::profile => self.profile(p).map(ast::Item::Profile),
+            Rule::template => self.template(p).map(ast::Item::Template),
+            Rule::block => self.block(p).map(ast::Item::Block),
+            _ => None,
         }
-        items
     }
 
     /// A name; reserved words are reported (the name is still kept in the tree).
