@@ -114,6 +114,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "`#` starts a comment",
     )
     parser.add_argument(
+        "--allow-checks-under",
+        action="append",
+        default=[],
+        metavar="DIR=IDS",
+        help="comma-separated checkov check IDs accepted only in files under DIR "
+        "(repeatable), e.g. out/logging=CKV_K8S_23,CKV_K8S_40",
+    )
+    parser.add_argument(
         "--kube-version",
         action="append",
         default=[],
@@ -128,26 +136,51 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def allow_list(args: argparse.Namespace) -> set[str]:
-    """The accepted check IDs; an ID that does not look like one is a usage error."""
-    raw: list[str] = []
-    for item in args.allow_checks:
-        raw.extend(item.split(","))
+class Allowed:
+    """The accepted checkov check IDs: everywhere, or only under some directories."""
+
+    def __init__(self) -> None:
+        self.everywhere: set[str] = set()
+        self.under: list[tuple[Path, set[str]]] = []
+
+    def allows(self, check_id: str, file: str) -> bool:
+        if check_id in self.everywhere:
+            return True
+        path = Path(file).resolve()
+        return any(
+            check_id in ids and (path == d or d in path.parents) for d, ids in self.under
+        )
+
+
+def check_ids(raw: list[str]) -> set[str]:
+    """Check IDs from comma-separated items; one that does not look like an ID is a usage error."""
+    ids = set()
+    for item in raw:
+        for part in item.split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if not CHECK_ID.match(part):
+                usage(f"`{part}` is not a checkov check ID (like CKV_K8S_43)")
+            ids.add(part)
+    return ids
+
+
+def allow_list(args: argparse.Namespace) -> Allowed:
+    allowed = Allowed()
+    raw: list[str] = list(args.allow_checks)
     for name in args.allow_checks_file:
         try:
             text = Path(name).read_text(encoding="utf-8")
         except OSError as e:
             usage(f"cannot read allow-list file {name}: {e}")
-        for line in text.splitlines():
-            raw.extend(line.split("#", 1)[0].split(","))
-    allowed = set()
-    for item in raw:
-        item = item.strip()
-        if not item:
-            continue
-        if not CHECK_ID.match(item):
-            usage(f"`{item}` is not a checkov check ID (like CKV_K8S_43)")
-        allowed.add(item)
+        raw.extend(line.split("#", 1)[0] for line in text.splitlines())
+    allowed.everywhere = check_ids(raw)
+    for item in args.allow_checks_under:
+        directory, sep, ids = item.partition("=")
+        if not sep or not directory:
+            usage(f"`--allow-checks-under {item}`: expected DIR=IDS")
+        allowed.under.append((Path(directory).resolve(), check_ids([ids])))
     return allowed
 
 
@@ -309,7 +342,7 @@ def pod_template_counts(doc: dict) -> int:
 def run_checkov(
     files: list[Path],
     docs_by_file: dict[Path, list[dict]],
-    allowed: set[str],
+    allowed: Allowed,
     failures: Failures,
     verbose: bool,
 ) -> tuple[int, set[str]]:
@@ -395,7 +428,7 @@ def run_checkov(
                 failures.add(str(file_path), "checkov", f"canary failed {check.get('check_id')}")
                 continue
             cid = check.get("check_id", "?")
-            if cid in allowed:
+            if allowed.allows(cid, str(file_path)):
                 accepted += 1
                 seen_allowed.add(cid)
                 if verbose:

@@ -4,6 +4,7 @@
 # pass broken YAML. The logic is in validate.py; this wrapper finds the project venv.
 #
 #   scripts/validate.sh [--allow-checks CKV_K8S_43,...] [--allow-checks-file FILE]
+#                       [--allow-checks-under DIR=CKV_K8S_23,...]
 #                       [--kube-version X.Y]... [-v] DIR_OR_FILE...
 #
 # Exit 0: clean. 1: a validation failure (one `FAIL file: tool: message` line each).
