@@ -502,7 +502,7 @@ fn render_program(items: &[(GItem, Decor)], end: &Option<String>) -> String {
             }
         }
         if let Some(c) = &d.trailing {
-            out.push_str(" ");
+            out.push(' ');
             out.push_str(c);
         }
         out.push('\n');

@@ -306,10 +306,8 @@ impl<'a> Fmt<'a> {
         let mut first = true;
         for c in self.comments_in(last, close) {
             let cs = self.comments[c].span;
-            if !first || !nodes.is_empty() {
-                if self.newlines(prev_end, cs.start as usize) >= 2 {
-                    out.push('\n');
-                }
+            if (!first || !nodes.is_empty()) && self.newlines(prev_end, cs.start as usize) >= 2 {
+                out.push('\n');
             }
             first = false;
             self.used[c] = true;
@@ -517,10 +515,8 @@ impl<'a> Fmt<'a> {
         if let ExprKind::List(items) = &e.kind {
             let has_comments = self.has_comments(e.span);
             let flat = self.flat(e);
-            if !items.is_empty() || has_comments {
-                if has_comments || col + flat.chars().count() > MAX_WIDTH {
-                    return self.broken_list(items, e.span, indent);
-                }
+            if has_comments || (!items.is_empty() && col + flat.chars().count() > MAX_WIDTH) {
+                return self.broken_list(items, e.span, indent);
             }
             return flat;
         }
@@ -610,10 +606,8 @@ impl<'a> Fmt<'a> {
     fn mark_verbatim_strings(&mut self, e: &Expr) {
         match &e.kind {
             ExprKind::Str(s) => {
-                if self.has_comments(s.span) {
-                    for c in self.comments_in(s.span.start as usize, s.span.end as usize) {
-                        self.used[c] = true;
-                    }
+                for c in self.comments_in(s.span.start as usize, s.span.end as usize) {
+                    self.used[c] = true;
                 }
             }
             ExprKind::List(items) => {

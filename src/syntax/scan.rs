@@ -69,10 +69,10 @@ pub(crate) struct Scan {
 
 #[derive(Debug, Clone, Copy)]
 enum Frame {
-    /// An open bracket and its position.
-    Bracket(u8, usize),
-    /// `${` at this position.
-    Interp(usize),
+    /// An open bracket.
+    Bracket(u8),
+    /// `${`.
+    Interp,
     /// A string opened at this position.
     Str(usize),
 }
@@ -115,7 +115,7 @@ pub(crate) fn scan(text: &str) -> Scan {
                         &mut depth,
                         &mut skipping,
                         &mut out,
-                        Frame::Interp(i),
+                        Frame::Interp,
                         i,
                         2,
                     );
@@ -165,7 +165,7 @@ pub(crate) fn scan(text: &str) -> Scan {
                     &mut depth,
                     &mut skipping,
                     &mut out,
-                    Frame::Bracket(c, i),
+                    Frame::Bracket(c),
                     i,
                     1,
                 );
@@ -173,11 +173,11 @@ pub(crate) fn scan(text: &str) -> Scan {
             }
             b'}' | b']' | b')' => {
                 match stack.last() {
-                    Some(Frame::Interp(_)) if c == b'}' => {
+                    Some(Frame::Interp) if c == b'}' => {
                         stack.pop();
                         depth -= 1;
                     }
-                    Some(Frame::Bracket(o, _)) if closer(*o) == c => {
+                    Some(Frame::Bracket(o)) if closer(*o) == c => {
                         stack.pop();
                         depth -= 1;
                         if skipping.is_none() && !inside_string(&stack) {
