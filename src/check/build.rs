@@ -361,7 +361,7 @@ impl<'a> Checker<'a> {
         for f in &b.fields {
             let on = matches!(f.val, Val::Bool(true));
             let relax = |code, message: &str, risk: &str, help: &str| {
-                Diagnostic::new(code, self.file, f.span, message.to_string())
+                Diagnostic::new(code, self.file, f.key_span.to(f.span), message.to_string())
                     .label("relaxation")
                     .note(format!("risk: {risk}"))
                     .help(help.to_string())
@@ -791,7 +791,7 @@ impl<'a> Checker<'a> {
             .into_iter()
             .map(|(n, _)| n)
             .collect();
-        if kind == WorkloadKind::Service {
+        if kind == WorkloadKind::Service && !b.errors {
             self.service_warnings(b, replicas, autoscale.as_ref(), container.health.is_some());
         }
         Workload {
@@ -815,6 +815,9 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// Containers of a pod share one network: a port number can be bound once. (Names
+    /// may repeat across containers: each container's `port` is `http`, and a Service
+    /// resolves a port name to the first container that has it, the main one.)
     fn pod_port_clash(&mut self, pod: &mut Vec<PortDecl>, more: Vec<PortDecl>) {
         for p in more {
             if let Some(first) = pod.iter().find(|q| q.number == p.number) {
@@ -834,23 +837,6 @@ impl<'a> Checker<'a> {
                 );
                 continue;
             }
-            if let Some(first) = pod.iter().find(|q| q.name == p.name) {
-                self.emit(
-                    Diagnostic::new(
-                        codes::PORT_CLASH,
-                        self.file,
-                        p.span,
-                        format!(
-                            "port name `{}` is already used by another container of the pod",
-                            p.name
-                        ),
-                    )
-                    .label("same port name")
-                    .secondary(self.file, first.span, "first used here")
-                    .help("Services find ports by name: give each its own"),
-                );
-                continue;
-            }
             pod.push(p);
         }
     }
@@ -866,7 +852,8 @@ impl<'a> Checker<'a> {
         let (count, span) = match (autoscale, b.child("autoscale")) {
             (Some(a), Some(ab)) => (a.min, ab.get("min").map(|f| f.span).unwrap_or(ab.header)),
             _ => (
-                replicas.unwrap_or(1),
+                // Without `replicas`, lowering runs two (docs/output.md).
+                replicas.unwrap_or(2),
                 b.get("replicas").map(|f| f.span).unwrap_or(b.header),
             ),
         };
@@ -1154,7 +1141,7 @@ impl<'a> Checker<'a> {
                     Diagnostic::new(
                         codes::HOST_PATH,
                         self.file,
-                        f.span,
+                        f.key_span.to(f.span),
                         format!("volume `{name}` mounts `{p}` of the node"),
                     )
                     .label("relaxation")
@@ -1254,7 +1241,7 @@ impl<'a> Checker<'a> {
                 Diagnostic::new(
                     codes::TOLERATE_ALL,
                     self.file,
-                    f.span,
+                    f.key_span.to(f.span),
                     format!("`{}` tolerates every taint", b.name_str()),
                 )
                 .label("relaxation")

@@ -167,7 +167,7 @@ fn block_section(out: &mut String, b: &BlockSchema) {
     }
     let fields: Vec<&schema::Field> = b.fields().collect();
     if !fields.is_empty() {
-        let _ = writeln!(out, "| field | type | default | becomes | |");
+        let _ = writeln!(out, "| field | type | default | becomes | what it does |");
         let _ = writeln!(out, "|---|---|---|---|---|");
         for f in &fields {
             let default = if b.is_required(f) {

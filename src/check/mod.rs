@@ -74,8 +74,10 @@ pub(crate) struct Checker<'a> {
     all_lets: Vec<&'a ast::Let>,
     /// `let`s used, by the start of their name.
     used_lets: HashSet<u32>,
-    /// `let`s being expanded (cycle detection), by the start of their name.
-    expanding: Vec<u32>,
+    /// `let`s being expanded (cycle detection): the start of their name, and the name.
+    expanding: Vec<(u32, &'a str)>,
+    /// Errors reported so far (to tell which blocks had errors).
+    errors: usize,
     app: AppCtx,
 }
 
@@ -93,6 +95,7 @@ impl<'a> Checker<'a> {
             all_lets: Vec::new(),
             used_lets: HashSet::new(),
             expanding: Vec::new(),
+            errors: 0,
             app: AppCtx::default(),
         }
     }
@@ -122,6 +125,9 @@ impl<'a> Checker<'a> {
     pub(crate) fn emit(&mut self, d: Diagnostic) {
         let key = (d.code.as_str(), d.primary.loc.span, d.message.clone());
         if self.seen.insert(key) {
+            if d.is_error() {
+                self.errors += 1;
+            }
             self.diags.push(d);
         }
     }
@@ -201,21 +207,32 @@ impl<'a> Checker<'a> {
     /// Starts expanding a `let`; false (and a diagnostic) if it is already being expanded.
     fn enter_let(&mut self, l: &'a ast::Let) -> bool {
         let id = l.name.span.start;
-        if self.expanding.contains(&id) || self.expanding.len() >= MAX_LET_DEPTH {
-            self.emit(
-                Diagnostic::new(
-                    codes::LET_CYCLE,
-                    self.file,
-                    l.value.span,
-                    format!("`{}` refers to itself", l.name.name),
+        let pos = self.expanding.iter().position(|(x, _)| *x == id);
+        if pos.is_some() || self.expanding.len() >= MAX_LET_DEPTH {
+            let mut chain: Vec<&str> = self.expanding[pos.unwrap_or(0)..]
+                .iter()
+                .map(|(_, n)| *n)
+                .collect();
+            chain.push(l.name.name.as_str());
+            let message = if chain.len() <= 2 {
+                format!("`{}` refers to itself", l.name.name)
+            } else {
+                format!(
+                    "`{}` refers to itself through {}",
+                    l.name.name,
+                    values::quote_list(&chain[1..chain.len() - 1])
                 )
-                .label("uses its own value")
-                .secondary(self.file, l.name.span, "bound here")
-                .help("replace one of the names in the cycle with a literal value"),
+            };
+            self.emit(
+                Diagnostic::new(codes::LET_CYCLE, self.file, l.value.span, message)
+                    .label("uses its own value")
+                    .secondary(self.file, l.name.span, "bound here")
+                    .note(format!("cycle: {}", chain.join(" → ")))
+                    .help("replace one of the names in the cycle with a literal value"),
             );
             return false;
         }
-        self.expanding.push(id);
+        self.expanding.push((id, l.name.name.as_str()));
         true
     }
 

@@ -75,3 +75,158 @@ fn unknown_profile_is_reported() {
     assert!(m.is_none());
     assert!(diags.iter().any(|d| d.starts_with("K0602")), "{diags:?}");
 }
+
+const FULL: &str = include_str!("../../tests/fixtures/check/clean_full.kiln");
+
+#[test]
+fn full_model() {
+    let (m, diags) = model_of(FULL, None);
+    let m = m.unwrap_or_else(|| panic!("{diags:?}"));
+    assert!(diags.is_empty(), "{diags:?}");
+    let app = &m.apps[0];
+    assert_eq!(app.image.reference, "registry.example.com/shop:2.3.0");
+    assert_eq!(app.ingress_namespace, "ingress");
+    assert!(app.restrict_egress);
+    assert_eq!(app.env.from.len(), 2);
+    assert_eq!(
+        app.env.vars.get("WEB_THREADS"),
+        Some(&EnvValue::Plain("5".into()))
+    );
+    assert_eq!(
+        app.env.vars.get("FEATURE_X"),
+        Some(&EnvValue::Plain("true".into()))
+    );
+    assert_eq!(
+        app.env.vars.get("CACHE_URL"),
+        Some(&EnvValue::Plain("redis://cache.shop.svc:6379/0".into()))
+    );
+    assert_eq!(
+        app.labels
+            .get("example.com/cost-center")
+            .map(String::as_str),
+        Some("cc-42")
+    );
+    let web = app.workloads.iter().find(|w| w.name == "web").unwrap();
+    assert_eq!(web.container.command, vec!["bin/puma", "-t", "5"]);
+    assert_eq!(web.container.cpu.as_ref().unwrap().max.text, "1500m");
+    assert_eq!(web.container.memory.as_ref().unwrap().max.text, "1536Mi");
+    let h = web.container.health.as_ref().unwrap();
+    assert_eq!(
+        h.readiness.check,
+        ProbeCheck::Http {
+            path: "/ready".into(),
+            port: None
+        }
+    );
+    assert_eq!(h.readiness.failure_threshold, Some(3));
+    assert_eq!(
+        h.startup.as_ref().map(|p| &p.check),
+        Some(&ProbeCheck::Tcp { port: None })
+    );
+    assert_eq!(web.container.ports.len(), 2);
+    assert_eq!(web.sidecars[0].mounts, vec!["conf"]);
+    assert_eq!(web.init[0].name, "wait-db");
+    assert_eq!(web.volumes.len(), 2);
+    assert!(matches!(
+        web.volumes[0].source,
+        VolumeSource::EmptyDir { size: Some(_) }
+    ));
+    assert_eq!(
+        web.scheduling.tolerations[0].effect.as_deref(),
+        Some("NoSchedule")
+    );
+    assert_eq!(
+        web.patches[0].sets[1].path,
+        vec!["spec", "template", "spec", "priorityClassName"]
+    );
+    assert_eq!(web.ingress.as_ref().unwrap().allow.len(), 2);
+    let api = app.workloads.iter().find(|w| w.name == "api").unwrap();
+    let ex = api.expose.as_ref().unwrap();
+    assert_eq!(
+        (ex.service_type, ex.port, ex.node_port),
+        (ServiceType::NodePort, Some(80), Some(30081))
+    );
+    let cache = app.workloads.iter().find(|w| w.name == "cache").unwrap();
+    assert_eq!(cache.kind, WorkloadKind::Stateful);
+    assert!(
+        matches!(&cache.volumes[0].source, VolumeSource::Claim { storage_class: Some(c), .. } if c == "fast")
+    );
+    let backfill = app.jobs.iter().find(|j| j.name == "backfill").unwrap();
+    assert_eq!(backfill.compatible, Compatible::None);
+    assert_eq!(backfill.after.len(), 2);
+    let report = &app.crons[0];
+    assert_eq!(
+        (report.concurrency, report.keep_succeeded),
+        (Concurrency::Replace, Some(3))
+    );
+    let ing = app.ingress.as_ref().unwrap();
+    assert_eq!(
+        ing.routes,
+        vec![("/".into(), "web".into()), ("/api/".into(), "api".into())]
+    );
+}
+
+#[test]
+fn full_staging_profile() {
+    let (m, diags) = model_of(FULL, Some("staging"));
+    let m = m.unwrap_or_else(|| panic!("{diags:?}"));
+    let app = &m.apps[0];
+    assert_eq!(app.namespace, "shop-staging");
+    assert_eq!(
+        app.env.vars.get("CACHE_URL"),
+        Some(&EnvValue::Plain(
+            "redis://cache.shop-staging.svc:6379/0".into()
+        ))
+    );
+    assert_eq!(
+        app.env.vars.get("RAILS_ENV"),
+        Some(&EnvValue::Plain("staging".into()))
+    );
+    let web = app.workloads.iter().find(|w| w.name == "web").unwrap();
+    assert_eq!(web.replicas, Some(4), "from `base`, which staging extends");
+    assert!(web.autoscale.is_none());
+    assert_eq!(web.ingress.as_ref().unwrap().host, "staging.example.com");
+    assert!(app.crons.is_empty());
+    let queue = app.workloads.iter().find(|w| w.name == "queue").unwrap();
+    assert_eq!(
+        queue.autoscale.as_ref().map(|a| (a.min, a.max)),
+        Some((2, 4))
+    );
+}
+
+#[test]
+fn profile_created_block_needs_required_fields() {
+    let text = format!("{FULL}\nprofile broken {{\n  shop.queue.autoscale.max = 4\n}}\n");
+    let (m, diags) = model_of(&text, Some("broken"));
+    assert!(m.is_none());
+    assert!(
+        diags
+            .iter()
+            .any(|d| d.starts_with("K0104") && d.contains("`min`")),
+        "{diags:?}"
+    );
+}
+
+#[test]
+fn checks_a_thousand_apps_quickly() {
+    let mut text = String::new();
+    for i in 0..1000 {
+        text.push_str(
+            &CSIS
+                .replace("app csis", &format!("app csis{i}"))
+                .replace("profile staging", &format!("profile staging{i}"))
+                .replace("csis.web", &format!("csis{i}.web")),
+        );
+    }
+    let source = Source::from_text("big.kiln", text);
+    let (ast, d) = crate::syntax::parse(source.entry, &source.entry_file().text);
+    assert!(d.is_empty());
+    let start = std::time::Instant::now();
+    let (m, diags) = super::check(&source, &ast, &Options::default());
+    let took = start.elapsed();
+    assert!(!diags.has_errors());
+    assert_eq!(m.map(|m| m.apps.len()), Some(1000));
+    // Generous for debug builds on a shared machine; release is a few milliseconds.
+    eprintln!("checked 1000 apps in {took:?}");
+    assert!(took.as_millis() < 2000, "{took:?}");
+}

@@ -83,14 +83,14 @@ pub(crate) struct CBlock<'a> {
     pub name: Option<(&'a str, Span)>,
     /// From the kind to the name (what a "this block" label underlines).
     pub header: Span,
-    /// The whole block.
-    pub span: Span,
     pub fields: Vec<CField<'a>>,
     pub children: Vec<CBlock<'a>>,
     /// Instantiates a template (not supported): required fields are not checked.
     pub templated: bool,
     /// Removed by a profile (`= none`); kept in place so that indices stay valid.
     pub removed: bool,
+    /// Errors were reported inside: risk warnings about it would be noise.
+    pub errors: bool,
 }
 
 impl<'a> CBlock<'a> {
@@ -100,11 +100,11 @@ impl<'a> CBlock<'a> {
             schema,
             name: None,
             header: span,
-            span,
             fields: Vec::new(),
             children: Vec::new(),
             templated: false,
             removed: false,
+            errors: false,
         }
     }
 
@@ -235,6 +235,7 @@ impl<'a> Checker<'a> {
                 .help("write the block's fields out in full for now"),
             );
         }
+        let errors_before = self.errors;
         let name = self.check_block_name(b, s, parent_id);
         let header = match &b.name {
             Some(n) => b.kind.span.to(n.span),
@@ -244,11 +245,11 @@ impl<'a> Checker<'a> {
             schema: s,
             name,
             header,
-            span: b.span,
             fields: Vec::new(),
             children: Vec::new(),
             templated: b.template.is_some(),
             removed: false,
+            errors: false,
         };
         // Free-key blocks can be large (hundreds of env vars): duplicates by hash.
         let mut seen_keys: HashMap<&'a str, Span> = HashMap::new();
@@ -294,6 +295,7 @@ impl<'a> Checker<'a> {
             self.check_required(&out, None);
         }
         self.pop_scope();
+        out.errors = self.errors > errors_before;
         out
     }
 
@@ -333,7 +335,10 @@ impl<'a> Checker<'a> {
                         format!("{what} has no `{}` block", c.block.kind),
                     )
                     .label(format!("`{}` is required", c.block.kind))
-                    .help(format!("add `{} {{ ... }}`: {}", c.block.kind, c.block.doc)),
+                    .help(match c.block.id {
+                        "routes" => "add `routes { \"/\" = web }`: each path prefix and the service it goes to".to_string(),
+                        _ => format!("add a `{} {{ ... }}` block", c.block.kind),
+                    }),
                 );
             }
         }
@@ -389,17 +394,6 @@ impl<'a> Checker<'a> {
                         d = d.help(h);
                     }
                     self.emit(d);
-                } else if s.id == "app" && !n.name.starts_with(|c: char| c.is_ascii_lowercase()) {
-                    self.emit(
-                        Diagnostic::new(
-                            codes::INVALID_NAME,
-                            self.file,
-                            n.span,
-                            format!("app name `{}` does not start with a letter", n.name),
-                        )
-                        .label("must start with a letter")
-                        .help("Service names (`{app}-{name}`) are DNS-1035 labels, which start with a letter"),
-                    );
                 }
                 Some((n.name.as_str(), n.span))
             }
@@ -887,7 +881,15 @@ impl<'a> Checker<'a> {
                         .collect(),
                 ),
                 _ => {
-                    let help = Some(format!("write a list: `[{}]`", self.source_slice(e.span)));
+                    // A reference in quotes is most likely meant bare.
+                    let text = match (&e.kind, inner) {
+                        (ast::ExprKind::Str(l), Ty::Ref(_)) => l.as_plain(),
+                        _ => None,
+                    };
+                    let help = Some(format!(
+                        "write a list: `[{}]`",
+                        text.as_deref().unwrap_or(self.source_slice(e.span))
+                    ));
                     self.mismatch(e, ty, field, help)
                 }
             },
@@ -1481,7 +1483,10 @@ impl<'a> Checker<'a> {
     fn probe(&mut self, e: &'a ast::Expr, field: &str, depth: usize) -> Val {
         let ast::ExprKind::Call(c) = &e.kind else {
             let help = match &e.kind {
-                ast::ExprKind::Str(l) => l.as_plain().map(|t| format!("write `http(\"{t}\")`")),
+                ast::ExprKind::Str(l) => l
+                    .as_plain()
+                    .filter(|t| t.starts_with('/'))
+                    .map(|t| format!("write `http(\"{t}\")`")),
                 ast::ExprKind::Number(n) => Some(format!("write `tcp({})`", n.digits)),
                 _ => None,
             };

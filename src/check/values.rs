@@ -213,9 +213,13 @@ pub fn memory(digits: &str, unit: &str) -> Result<Memory, QuantityError> {
         ));
     };
     let Some(bytes) = d.times(factor) else {
+        let help = if unit.is_empty() {
+            format!("memory without a unit is bytes: did you mean `{digits}Gi`?")
+        } else {
+            "use a smaller unit".to_string()
+        };
         return Err(QuantityError::Malformed(
-            Problem::new(format!("`{written}` is not a whole number of bytes"))
-                .help("use a smaller unit"),
+            Problem::new(format!("`{written}` is not a whole number of bytes")).help(help),
         ));
     };
     if bytes > (1u64 << 62) {
@@ -263,7 +267,7 @@ pub fn duration(digits: &str, unit: &str) -> Result<Duration, Problem> {
         "" => {
             return Err(
                 Problem::new(format!("`{written}` has no unit")).help(format!(
-                    "write `{digits}s` for seconds or `{digits}m` for minutes"
+                    "add a unit: `{digits}s` for seconds (or `m` minutes, `h` hours, `d` days)"
                 )),
             );
         }
@@ -504,6 +508,7 @@ pub fn cidr(text: &str) -> Result<(), Problem> {
         if prefix > 32 {
             return Err(
                 Problem::new(format!("prefix length {prefix} is more than 32"))
+                    .help("IPv4 prefix lengths are 0 to 32")
                     .at(addr.len() + 1..text.len()),
             );
         }
@@ -527,6 +532,7 @@ pub fn cidr(text: &str) -> Result<(), Problem> {
         if prefix > 128 {
             return Err(
                 Problem::new(format!("prefix length {prefix} is more than 128"))
+                    .help("IPv6 prefix lengths are 0 to 128")
                     .at(addr.len() + 1..text.len()),
             );
         }
@@ -546,7 +552,9 @@ pub fn cidr(text: &str) -> Result<(), Problem> {
         }
         return Ok(());
     }
-    Err(Problem::new(format!("`{addr}` is not an IP address")).at(0..addr.len()))
+    Err(Problem::new(format!("`{addr}` is not an IP address"))
+        .help("an IPv4 address is four numbers from 0 to 255 (`10.0.0.0`); IPv6 is written `2001:db8::`")
+        .at(0..addr.len()))
 }
 
 fn addr_ok(text: &str) -> bool {
