@@ -287,22 +287,21 @@ fn write_tree(objects: &[Object], tmp: &Path) -> io::Result<()> {
     std::fs::create_dir(tmp)?;
     // Group by (app, file), keeping object order inside each file.
     let mut files: Vec<(PathBuf, String)> = Vec::new();
+    let mut index: std::collections::HashMap<(&str, usize), usize> =
+        std::collections::HashMap::new();
     for o in objects {
         let app = if o.app.is_empty() { "_" } else { &o.app };
-        let path = Path::new(app).join(bundle_file(o));
-        let text = match files.iter_mut().find(|(p, _)| *p == path) {
-            Some((_, text)) => {
-                text.push_str("---\n");
-                text
-            }
-            None => {
-                files.push((path, String::new()));
-                match files.last_mut() {
-                    Some((_, text)) => text,
-                    None => continue,
-                }
-            }
+        let rank = order::rank(&o.kind);
+        let i = *index.entry((app, rank)).or_insert_with(|| {
+            files.push((Path::new(app).join(bundle_file(o)), String::new()));
+            files.len() - 1
+        });
+        let Some((_, text)) = files.get_mut(i) else {
+            continue;
         };
+        if !text.is_empty() {
+            text.push_str("---\n");
+        }
         write_document(text, &o.value);
     }
     let mut dirs: Vec<PathBuf> = Vec::new();

@@ -28,6 +28,7 @@ use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 
 pub use meta::content_hash;
+pub use workload::default_replicas;
 
 /// A supported Kubernetes minor version (1.33 through the newest k8s-openapi knows).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
