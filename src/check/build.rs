@@ -21,6 +21,30 @@ struct AppCx<'a> {
     names: HashMap<&'a str, (&'static str, Span)>,
     /// Where `mutable_tag = true` is set at the app level.
     mutable: Option<Span>,
+    /// Names a reference of each [`RefKind`] may take, sorted (so that suggestions do
+    /// not depend on hash order); computed once, on the first unknown reference.
+    candidates: [std::cell::OnceCell<Vec<&'a str>>; 4],
+}
+
+impl<'a> AppCx<'a> {
+    fn candidates(&self, kind: RefKind) -> &[&'a str] {
+        let i = match kind {
+            RefKind::Job => 0,
+            RefKind::Workload => 1,
+            RefKind::Service => 2,
+            RefKind::Volume => 3,
+        };
+        self.candidates[i].get_or_init(|| {
+            let mut v: Vec<&'a str> = self
+                .names
+                .iter()
+                .filter(|(_, (k, _))| ref_accepts(kind, k))
+                .map(|(n, _)| *n)
+                .collect();
+            v.sort_unstable();
+            v
+        })
+    }
 }
 
 /// A port declared by a container, for clash checks across the pod.
@@ -187,6 +211,7 @@ impl<'a> Checker<'a> {
         let cx = AppCx {
             names,
             mutable: mutable_span(app_sec),
+            candidates: Default::default(),
         };
 
         let image = match app.val("image") {
@@ -676,14 +701,7 @@ impl<'a> Checker<'a> {
                     );
                 }
                 None => {
-                    let candidates = cx
-                        .names
-                        .iter()
-                        .filter(|(_, (k, _))| ref_accepts(kind, k))
-                        .map(|(n, _)| *n);
-                    // Sorted so the suggestion does not depend on hash order.
-                    let mut candidates: Vec<&str> = candidates.collect();
-                    candidates.sort_unstable();
+                    let candidates = cx.candidates(kind);
                     let mut d = Diagnostic::new(
                         codes::UNDEFINED_REFERENCE,
                         self.file,

@@ -229,6 +229,9 @@ fn block_section(out: &mut String, b: &BlockSchema) {
 
 /// `docs/diagnostics.md`: every code with its severity, summary and explanation.
 pub fn diagnostics_markdown() -> String {
+    // By code, whatever order they were added to the table in.
+    let mut sorted: Vec<codes::Code> = codes::ALL.to_vec();
+    sorted.sort_by_key(|c| c.as_str());
     let mut out = String::new();
     let _ = writeln!(out, "# Diagnostics\n");
     let _ = writeln!(
@@ -246,7 +249,7 @@ pub fn diagnostics_markdown() -> String {
     );
     let _ = writeln!(out, "| code | name | severity | summary |");
     let _ = writeln!(out, "|---|---|---|---|");
-    for c in codes::ALL {
+    for c in &sorted {
         let i = c.info();
         let _ = writeln!(
             out,
@@ -259,7 +262,7 @@ pub fn diagnostics_markdown() -> String {
         );
     }
     let _ = writeln!(out);
-    for c in codes::ALL {
+    for c in &sorted {
         let i = c.info();
         let _ = writeln!(out, "## {}\n", i.code);
         let _ = writeln!(

@@ -338,9 +338,10 @@ impl<'a> Checker<'a> {
             if let Some(n) = &b.name {
                 app_names.insert(n.name.as_str(), n.span);
             }
+            let namespace = self.namespace_of(b, &chain);
             self.app = AppCtx {
                 name: b.name.as_ref().map(|n| n.name.clone()).unwrap_or_default(),
-                namespace: self.namespace_of(b, &chain),
+                namespace,
             };
             let c = self.walk_block(b, &schema::APP, "file");
             apps.push(c);
@@ -381,33 +382,43 @@ impl<'a> Checker<'a> {
 
     /// The namespace of an app before its body is checked (for `${namespace}`): the
     /// last override of the selected profiles, else the field, else the app name.
-    fn namespace_of(&self, b: &'a ast::Block, chain: &[&'a ast::Profile]) -> String {
+    fn namespace_of(&mut self, b: &'a ast::Block, chain: &[&'a ast::Profile]) -> String {
         let app = b.name.as_ref().map(|n| n.name.as_str()).unwrap_or("");
-        let plain = |e: &ast::Expr| match &e.kind {
-            ast::ExprKind::Str(l) => l.as_plain(),
+        let from_profile = chain
+            .iter()
+            .rev()
+            .flat_map(|p| p.fields.iter().rev())
+            .find(|f| matches!(f.path.as_slice(), [a, k] if a.name == app && k.name == "namespace"))
+            .map(|f| &f.value);
+        let from_block = b.entries.iter().find_map(|e| match e {
+            ast::Entry::Field(f) if matches!(f.path.as_slice(), [k] if k.name == "namespace") => {
+                Some(&f.value)
+            }
+            _ => None,
+        });
+        let Some(e) = from_profile.or(from_block) else {
+            return app.to_string();
+        };
+        // `${app}` may be used in it; `${namespace}` of course not.
+        self.app = AppCtx {
+            name: app.to_string(),
+            namespace: String::new(),
+        };
+        let text = match &e.kind {
+            ast::ExprKind::Str(l) => self.interpolate(l, 1),
+            ast::ExprKind::Ref(p) => match p.as_slice() {
+                [id] => match self.lookup_let(&id.name, 1) {
+                    Some((d, l)) => match &l.value.kind {
+                        ast::ExprKind::Str(lit) => self.interpolate(lit, d),
+                        _ => None,
+                    },
+                    None => None,
+                },
+                _ => None,
+            },
             _ => None,
         };
-        for p in chain.iter().rev() {
-            for f in p.fields.iter().rev() {
-                if let [a, k] = f.path.as_slice()
-                    && a.name == app
-                    && k.name == "namespace"
-                    && let Some(ns) = plain(&f.value)
-                {
-                    return ns;
-                }
-            }
-        }
-        for e in &b.entries {
-            if let ast::Entry::Field(f) = e
-                && let [k] = f.path.as_slice()
-                && k.name == "namespace"
-                && let Some(ns) = plain(&f.value)
-            {
-                return ns;
-            }
-        }
-        app.to_string()
+        text.unwrap_or_else(|| app.to_string())
     }
 }
 
