@@ -124,6 +124,19 @@ pub(crate) fn explain(
         return (Some(d), fix);
     }
 
+    // A line at the left margin inside a block: a `}` is missing above it (the classic
+    // case is a `profile` after an app whose last `}` was forgotten).
+    if let Some(ll) = ctx.line_index(cur.min(ctx.toks.len().saturating_sub(1)))
+        && let Some(&(first, _)) = ctx.lines.get(ll)
+        && first <= cur
+        && ctx.parent[first].is_some()
+        && ctx.indent(first) == 0
+        && ctx.kind(first) != Some(Tok::Close(b'}'))
+        && let Some(r) = ctx.missing_close(file)
+    {
+        return (Some(r.0), r.1);
+    }
+
     // Find the logical line at fault: the one before the error's line when that one does
     // not parse on its own (a missing value swallows the next line's first word), else
     // the error's own line.
@@ -147,7 +160,7 @@ pub(crate) fn explain(
         if let Some((lpos, lpositives)) = ctx.line_fails(c) {
             seen.push(ctx.toks[a].start);
             let lcur = a + ctx.toks[a..b].partition_point(|t| t.start < lpos);
-            return ctx.explain_in_line(file, c, lcur, &lpositives);
+            return ctx.explain_in_line(file, c, lcur, lpos, &lpositives);
         }
     }
 
@@ -628,6 +641,7 @@ impl<'a> Ctx<'a> {
         file: FileId,
         l: usize,
         cur: usize,
+        lpos: usize,
         positives: &[Rule],
     ) -> (Option<Diagnostic>, Fix) {
         let (mut a, b) = self.lines[l];
@@ -659,12 +673,27 @@ impl<'a> Ctx<'a> {
         let d = |msg: String| Diagnostic::new(codes::SYNTAX, file, cur_span, msg);
 
         // Inside a string: the problem is in an interpolation.
-        if let Some(t) = self.toks.get(cur.saturating_sub(1))
+        if let Some(t) = self.toks.get(cur.wrapping_sub(1))
             && t.kind == Tok::Str
-            && !at_end
-            && cur_kind.is_none()
+            && t.start < lpos
+            && lpos < t.end
         {
-            let _ = t;
+            let inner = &self.text[lpos..t.end];
+            let len = inner
+                .char_indices()
+                .find(|&(i, c)| i > 0 && (c == '}' || c == '"' || c.is_whitespace()))
+                .map_or(inner.len(), |(i, _)| i);
+            let what = inner.get(..len).unwrap_or("").trim();
+            let msg = if what.is_empty() || what == "\"" {
+                "expected a value in `${...}`".to_string()
+            } else {
+                format!("unexpected `{what}` in `${{...}}`")
+            };
+            let diag =
+                Diagnostic::new(codes::SYNTAX, file, Span::new(lpos, lpos + len.max(1)), msg)
+                    .label("expected `}` here")
+                    .help("an interpolation holds one value, usually a name: `${namespace}`");
+            return (Some(diag), fix_line);
         }
 
         // A character kiln never uses.

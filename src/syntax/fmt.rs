@@ -758,14 +758,4 @@ mod tests {
         assert_eq!(fmt(src), want);
         assert_eq!(fmt(want), want);
     }
-
-    #[test]
-    fn scratch_fmt() {
-        if let Ok(p) = std::env::var("KILN_FMT") {
-            let t = std::fs::read_to_string(p).unwrap();
-            let once = fmt(&t);
-            print!("{once}");
-            assert_eq!(fmt(&once), once, "not idempotent");
-        }
-    }
 }

@@ -859,18 +859,4 @@ mod tests {
             let _ = parse(FileId(0), t);
         }
     }
-
-    #[test]
-    fn scratch() {
-        if let Ok(t) = std::env::var("KILN_SCRATCH") {
-            let t = std::fs::read_to_string(t).unwrap();
-            let (f, d) = parse(FileId(0), &t);
-            if std::env::var("KILN_AST").is_ok() {
-                eprintln!("{f:#?}");
-            }
-            let mut map = crate::source::SourceMap::new();
-            map.add(crate::source::SourceFile::new("t.kiln", None, t));
-            eprintln!("{}", crate::diag::render::to_text(&d.0, &map, false));
-        }
-    }
 }
