@@ -111,7 +111,7 @@ pub(crate) fn explain(
     positives: &[Rule],
     seen: &mut Vec<usize>,
 ) -> (Option<Diagnostic>, Fix) {
-    let ctx = Ctx::new(text, &scanned.tokens);
+    let ctx = Ctx::new(text, &scanned.tokens, &scanned.comments);
     let cur = ctx.toks.partition_point(|t| t.start < pos);
 
     // Structural errors first: the end of the file inside a block, a `}` too many.
@@ -202,10 +202,12 @@ struct Ctx<'a> {
     /// line when only blocks are open (a list or call spanning lines continues it).
     lines: Vec<(usize, usize)>,
     line_starts: Vec<usize>,
+    /// Comment spans, in order.
+    comments: &'a [(usize, usize)],
 }
 
 impl<'a> Ctx<'a> {
-    fn new(text: &'a str, toks: &'a [Token]) -> Self {
+    fn new(text: &'a str, toks: &'a [Token], comments: &'a [(usize, usize)]) -> Self {
         let mut line_starts = vec![0];
         line_starts.extend(
             text.bytes()
@@ -256,6 +258,7 @@ impl<'a> Ctx<'a> {
             parent,
             lines,
             line_starts,
+            comments,
         }
     }
 
@@ -413,22 +416,10 @@ impl<'a> Ctx<'a> {
             .or_else(|| (from..to).find(|&p| ok(p, true)))
     }
 
-    /// Whether byte `p` lies in a comment (the gap between tokens holds only whitespace
-    /// and comments, so a `/` or anything after `//` on the line is a comment).
+    /// Whether byte `p` lies in a comment.
     fn comment_at(&self, p: usize) -> bool {
-        let b = self.text.as_bytes();
-        let ls = self.line_starts.get(self.line_of(p)).copied().unwrap_or(0);
-        // A line comment runs to the end of the line; a block comment between `/*` `*/`.
-        let before = &b[ls..p];
-        if let Some(k) = before.windows(2).position(|w| w == b"//") {
-            let _ = k;
-            return !before.windows(2).any(|w| w == b"*/")
-                || before.windows(2).rposition(|w| w == b"//")
-                    > before.windows(2).rposition(|w| w == b"*/");
-        }
-        let open = self.text[..p].rfind("/*");
-        let close = self.text[..p].rfind("*/");
-        matches!((open, close), (Some(o), c) if c.is_none_or(|c| c < o))
+        let i = self.comments.partition_point(|&(_, e)| e <= p);
+        self.comments.get(i).is_some_and(|&(s, _)| s <= p)
     }
 
     /// Drops logical line `l`. With `whole`, any block it opens goes too (up to its `}`),
