@@ -423,16 +423,6 @@ pub static CONTAINER_FIELDS: &[Field] = &[
         ],
     },
     Field {
-        name: "health",
-        ty: Ty::Probe,
-        required: false,
-        default: None,
-        doc: "The readiness and liveness probe: `http(\"/up\")`, `tcp(5432)` or \
-              `exec([\"pg_isready\"])`. Use a `health { }` block for distinct probes and \
-              timings.",
-        k8s: &["Container.readinessProbe", "Container.livenessProbe"],
-    },
-    Field {
         name: "env_from",
         ty: Ty::List(&Ty::EnvFrom),
         required: false,
@@ -442,6 +432,18 @@ pub static CONTAINER_FIELDS: &[Field] = &[
         k8s: &["Container.envFrom"],
     },
 ];
+
+/// `health` of every container except init containers (which cannot have probes).
+pub static PROBE_FIELDS: &[Field] = &[Field {
+    name: "health",
+    ty: Ty::Probe,
+    required: false,
+    default: None,
+    doc: "The readiness and liveness probe: `http(\"/up\")`, `tcp(5432)` or \
+              `exec([\"pg_isready\"])`. Use a `health { }` block for distinct probes and \
+              timings.",
+    k8s: &["Container.readinessProbe", "Container.livenessProbe"],
+}];
 
 /// `mounts` of sidecar and init containers.
 pub static MOUNT_FIELDS: &[Field] = &[Field {
@@ -1347,7 +1349,7 @@ pub static SIDECAR: BlockSchema = BlockSchema {
     doc: "An extra container running beside the main one in every pod (a proxy, a log \
           forwarder).",
     naming: Naming::Named,
-    fields: &[CONTAINER_FIELDS, MOUNT_FIELDS],
+    fields: &[CONTAINER_FIELDS, PROBE_FIELDS, MOUNT_FIELDS],
     requires: &[],
     free: None,
     children: CONTAINER_CHILDREN,
@@ -1360,12 +1362,12 @@ pub static INIT: BlockSchema = BlockSchema {
     kind: "init",
     title: "init",
     doc: "A container that runs to completion before the main one starts, in order of \
-          declaration.",
+          declaration. Init containers have no `health`: Kubernetes allows them no probes.",
     naming: Naming::Named,
     fields: &[CONTAINER_FIELDS, MOUNT_FIELDS],
     requires: &[],
     free: None,
-    children: CONTAINER_CHILDREN,
+    children: &[one(&ENV), one(&SECURITY), one(&PORTS)],
     k8s: "`PodSpec.initContainers[]`",
 };
 
@@ -1380,6 +1382,7 @@ pub static SERVICE: BlockSchema = BlockSchema {
     naming: Naming::Named,
     fields: &[
         CONTAINER_FIELDS,
+        PROBE_FIELDS,
         REPLICA_FIELDS,
         EXPOSE_FIELDS,
         NODE_PORT_FIELDS,
@@ -1414,7 +1417,12 @@ pub static WORKER: BlockSchema = BlockSchema {
     doc: "A long-running workload that receives no traffic (a queue consumer): a \
           Deployment without a Service.",
     naming: Naming::Named,
-    fields: &[CONTAINER_FIELDS, REPLICA_FIELDS, WORKLOAD_FIELDS],
+    fields: &[
+        CONTAINER_FIELDS,
+        PROBE_FIELDS,
+        REPLICA_FIELDS,
+        WORKLOAD_FIELDS,
+    ],
     requires: &[],
     free: None,
     children: &[
@@ -1444,6 +1452,7 @@ pub static STATEFUL: BlockSchema = BlockSchema {
     naming: Naming::Named,
     fields: &[
         CONTAINER_FIELDS,
+        PROBE_FIELDS,
         REPLICA_FIELDS,
         EXPOSE_FIELDS,
         WORKLOAD_FIELDS,
@@ -1476,7 +1485,7 @@ pub static DAEMON: BlockSchema = BlockSchema {
     doc: "One pod on every node (log shippers, node agents): a DaemonSet. It has no \
           `replicas` and no `autoscale`.",
     naming: Naming::Named,
-    fields: &[CONTAINER_FIELDS, WORKLOAD_FIELDS],
+    fields: &[CONTAINER_FIELDS, PROBE_FIELDS, WORKLOAD_FIELDS],
     requires: &[],
     free: None,
     children: &[
@@ -1514,7 +1523,7 @@ pub static JOB: BlockSchema = BlockSchema {
           are immutable in Kubernetes, so each release's Job is named `{app}-{job}-{hash}` \
           after what it runs, and is deleted after `ttl`.",
     naming: Naming::Named,
-    fields: &[CONTAINER_FIELDS, JOB_FIELDS],
+    fields: &[CONTAINER_FIELDS, PROBE_FIELDS, JOB_FIELDS],
     requires: &[],
     free: None,
     children: RUN_TO_COMPLETION_CHILDREN,
@@ -1528,7 +1537,7 @@ pub static CRON: BlockSchema = BlockSchema {
     title: "cron",
     doc: "A task run on a schedule.",
     naming: Naming::Named,
-    fields: &[CONTAINER_FIELDS, CRON_FIELDS],
+    fields: &[CONTAINER_FIELDS, PROBE_FIELDS, CRON_FIELDS],
     requires: &[],
     free: None,
     children: RUN_TO_COMPLETION_CHILDREN,

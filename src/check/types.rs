@@ -661,6 +661,10 @@ impl<'a> Checker<'a> {
             d = d
                 .label("this is a block, not a field")
                 .help(format!("write `{name} {{ ... }}`"));
+        } else if s.id == "init" && name == "health" {
+            d = d.label("init containers have no probes").help(
+                "an init container runs to completion before the others start: Kubernetes allows it no probes; remove `health`",
+            );
         } else if let Some(sugg) = self.suggest(name, s.fields().map(|f| f.name)) {
             d = d
                 .label("unknown field")
