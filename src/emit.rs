@@ -43,9 +43,13 @@ fn write_document(out: &mut String, v: &Value) {
 }
 
 fn pad(out: &mut String, n: usize) {
-    for _ in 0..n {
-        out.push(' ');
+    const SPACES: &str = "                                                                ";
+    let mut n = n;
+    while n > SPACES.len() {
+        out.push_str(SPACES);
+        n -= SPACES.len();
     }
+    out.push_str(&SPACES[..n]);
 }
 
 /// A mapping whose keys start at column `indent`; with `inline_first`, the first key
@@ -185,26 +189,34 @@ const RESERVED: [&str; 22] = [
 /// Whether `s` can be written as a plain scalar and read back as the same string by
 /// any YAML loader.
 pub fn plain_safe(s: &str) -> bool {
-    let Some(first) = s.chars().next() else {
+    let bytes = s.as_bytes();
+    let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
         return false;
     };
-    if first == ' ' || s.ends_with(' ') || s.ends_with(':') {
+    if first == b' ' || last == b' ' || last == b':' {
         return false;
     }
-    if "-?:,[]{}#&*!|>'\"%@`".contains(first) {
+    if b"-?:,[]{}#&*!|>'\"%@`".contains(&first) {
+        return false;
+    }
+    // One pass over the bytes: `: `, ` #`, tabs, newlines, control characters; anything
+    // non-ASCII is checked by character (NEL, separators, BOM).
+    let mut prev = 0u8;
+    let mut ascii = true;
+    for &b in bytes {
+        if b < 0x20 || b == 0x7f || (prev == b':' && b == b' ') || (prev == b' ' && b == b'#') {
+            return false;
+        }
+        ascii &= b.is_ascii();
+        prev = b;
+    }
+    if !ascii && s.chars().any(|c| !printable(c)) {
+        return false;
+    }
+    if bytes.len() <= 6 && RESERVED.iter().any(|r| r.eq_ignore_ascii_case(s)) {
         return false;
     }
     if s.starts_with("...") {
-        return false;
-    }
-    if s.contains(": ") || s.contains(" #") || s.contains('\t') {
-        return false;
-    }
-    if s.chars().any(|c| !printable(c) || c == '\n') {
-        return false;
-    }
-    let lower = s.to_ascii_lowercase();
-    if RESERVED.iter().any(|r| r.eq_ignore_ascii_case(&lower)) {
         return false;
     }
     !number_like(s)
