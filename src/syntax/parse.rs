@@ -542,8 +542,9 @@ impl Builder<'_> {
                             span: kspan,
                         });
                     } else {
+                        // Reserved words are fine as keys: a key is never an expression,
+                        // and patch paths need `spec.template.spec`.
                         let name = k.as_str().to_string();
-                        self.check_reserved(&name, kspan, "a field name");
                         path.push(ast::Key {
                             name,
                             quoted: false,
