@@ -52,7 +52,11 @@ fn cli_snapshots() {
             failures.push(format!("{}:\n{actual}", cmd.display()));
         }
     }
-    assert!(failures.is_empty(), "CLI output differs (KILN_BLESS=1 to accept):\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "CLI output differs (KILN_BLESS=1 to accept):\n{}",
+        failures.join("\n")
+    );
 }
 
 /// `fmt` rewrites a file in place, keeps comments, and a second run changes nothing.
@@ -75,7 +79,10 @@ fn fmt_in_place_is_idempotent() {
     assert_eq!(kiln(&["fmt", "--check", p]).status.code(), Some(1));
     assert_eq!(kiln(&["fmt", p]).status.code(), Some(0));
     let once = std::fs::read_to_string(&path).unwrap();
-    assert!(once.contains("// keep me") && once.contains("// pinned"), "{once}");
+    assert!(
+        once.contains("// keep me") && once.contains("// pinned"),
+        "{once}"
+    );
     assert_eq!(kiln(&["fmt", "--check", p]).status.code(), Some(0));
     assert_eq!(kiln(&["fmt", p]).status.code(), Some(0));
     assert_eq!(std::fs::read_to_string(&path).unwrap(), once);

@@ -488,7 +488,7 @@ fn operational_defaults() {
     );
     assert_eq!(
         web["spec"]["selector"],
-        json!({"matchLabels": {"app.kubernetes.io/instance": "csis-web", "app.kubernetes.io/name": "web"}})
+        json!({"matchLabels": {"app.kubernetes.io/component": "web", "app.kubernetes.io/instance": "csis", "app.kubernetes.io/name": "csis"}})
     );
     let pod = &web["spec"]["template"]["spec"];
     assert_eq!(
@@ -564,7 +564,7 @@ fn network_policies_follow_declarations() {
     assert_eq!(
         deny["spec"],
         json!({
-            "podSelector": {"matchLabels": {"app.kubernetes.io/part-of": "csis"}},
+            "podSelector": {"matchLabels": {"app.kubernetes.io/instance": "csis"}},
             "policyTypes": ["Ingress", "Egress"]
         })
     );
@@ -579,7 +579,7 @@ fn network_policies_follow_declarations() {
         from,
         [
             &json!({"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}),
-            &json!({"podSelector": {"matchLabels": {"app.kubernetes.io/instance": "csis-queue", "app.kubernetes.io/name": "queue"}}}),
+            &json!({"podSelector": {"matchLabels": {"app.kubernetes.io/component": "queue", "app.kubernetes.io/instance": "csis", "app.kubernetes.io/name": "csis"}}}),
         ]
     );
     let queue = find(&objects, "NetworkPolicy", "csis-queue");

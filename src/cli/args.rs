@@ -6,7 +6,9 @@ use std::path::PathBuf;
 /// kiln compiles a typed app description into complete, secure, ordered Kubernetes YAML.
 #[derive(Debug, Parser)]
 #[command(name = "kiln", version, about, long_about = None, propagate_version = true)]
-#[command(after_help = "Examples:\n  kiln check app.kiln\n  kiln compile app.kiln -o out/\n  kiln fmt --check\n  kiln explain K0101")]
+#[command(
+    after_help = "Examples:\n  kiln check app.kiln\n  kiln compile app.kiln -o out/\n  kiln fmt --check\n  kiln explain K0101"
+)]
 pub struct Cli {
     /// When to colour diagnostics.
     #[arg(long, value_enum, default_value_t = Color::Auto, global = true)]
@@ -41,16 +43,24 @@ pub enum Format {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Parse and type-check files; report every problem found.
-    #[command(after_help = "Examples:\n  kiln check examples/csis/app.kiln\n  kiln check --format json app.kiln   # for pipelines and editors\n  kiln check --deny-warnings *.kiln\n\nExit status: 0 clean (warnings allowed), 2 errors.")]
+    #[command(
+        after_help = "Examples:\n  kiln check examples/csis/app.kiln\n  kiln check --format json app.kiln   # for pipelines and editors\n  kiln check --deny-warnings *.kiln\n\nExit status: 0 clean (warnings allowed), 2 errors."
+    )]
     Check(CheckArgs),
     /// Compile a file into Kubernetes YAML (stdout, or a bundle directory with -o).
-    #[command(after_help = "Examples:\n  kiln compile examples/csis/app.kiln              # YAML stream on stdout\n  kiln compile app.kiln -o out/                    # one directory per app, written atomically\n  kiln compile app.kiln --profile staging\n  kiln compile app.kiln --kube-version 1.33\n\nExit status: 0 compiled, 2 input errors, 3 I/O failure.")]
+    #[command(
+        after_help = "Examples:\n  kiln compile examples/csis/app.kiln              # YAML stream on stdout\n  kiln compile app.kiln -o out/                    # one directory per app, written atomically\n  kiln compile app.kiln --profile staging\n  kiln compile app.kiln --kube-version 1.33\n\nExit status: 0 compiled, 2 input errors, 3 I/O failure."
+    )]
     Compile(CompileArgs),
     /// Format files in the canonical layout (in place, or check only).
-    #[command(after_help = "Examples:\n  kiln fmt app.kiln\n  kiln fmt --check            # every .kiln file under the current directory\n  cat app.kiln | kiln fmt -   # stdin to stdout\n\nExit status: 0 formatted (or already formatted), 1 --check found files to reformat,\n2 a file has syntax errors (it is left untouched).")]
+    #[command(
+        after_help = "Examples:\n  kiln fmt app.kiln\n  kiln fmt --check            # every .kiln file under the current directory\n  cat app.kiln | kiln fmt -   # stdin to stdout\n\nExit status: 0 formatted (or already formatted), 1 --check found files to reformat,\n2 a file has syntax errors (it is left untouched)."
+    )]
     Fmt(FmtArgs),
     /// Explain a diagnostic code, with an example.
-    #[command(after_help = "Examples:\n  kiln explain K0101\n  kiln explain unknown-field\n  kiln explain --list")]
+    #[command(
+        after_help = "Examples:\n  kiln explain K0101\n  kiln explain unknown-field\n  kiln explain --list"
+    )]
     Explain(ExplainArgs),
 }
 

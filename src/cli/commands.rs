@@ -39,7 +39,11 @@ fn load(path: &Path, printer: &Printer) -> Option<Source> {
     match Source::from_path(path) {
         Ok(s) => Some(s),
         Err(e) => {
-            printer.failure(&format!("cannot read `{}`: {}", path.display(), io_reason(&e)));
+            printer.failure(&format!(
+                "cannot read `{}`: {}",
+                path.display(),
+                io_reason(&e)
+            ));
             None
         }
     }
@@ -193,7 +197,11 @@ fn meaning(name: &str, text: &str, path: Option<&Path>) -> Result<String, Vec<&'
         source = Source {
             map: {
                 let mut m = crate::source::SourceMap::new();
-                m.add(crate::source::SourceFile::new(name, Some(p.to_path_buf()), text));
+                m.add(crate::source::SourceFile::new(
+                    name,
+                    Some(p.to_path_buf()),
+                    text,
+                ));
                 m
             },
             entry: crate::source::FileId(0),
@@ -216,7 +224,11 @@ fn fmt(a: &FmtArgs, printer: Printer) -> u8 {
         }
         let formatted = crate::syntax::fmt::format(&ast, &source.entry_file().text);
         if a.check {
-            return if formatted == source.entry_file().text { 0 } else { EXIT_CHANGES };
+            return if formatted == source.entry_file().text {
+                0
+            } else {
+                EXIT_CHANGES
+            };
         }
         print!("{formatted}");
         return 0;
@@ -270,7 +282,9 @@ fn fmt(a: &FmtArgs, printer: Printer) -> u8 {
             continue;
         }
         if let Err(e) = crate::fsio::write_file_atomic(path, formatted.as_bytes()) {
-            printer.failure(&format!("cannot write `{name}`: {e} (the file is unchanged)"));
+            printer.failure(&format!(
+                "cannot write `{name}`: {e} (the file is unchanged)"
+            ));
             exit = exit.max(EXIT_IO);
             continue;
         }
@@ -289,7 +303,13 @@ fn explain(a: &ExplainArgs) -> u8 {
     if a.list {
         for c in codes::ALL {
             let i = c.info();
-            println!("{}  {:<8} {:<24} {}", i.code, i.severity.as_str(), i.name, i.summary);
+            println!(
+                "{}  {:<8} {:<24} {}",
+                i.code,
+                i.severity.as_str(),
+                i.name,
+                i.summary
+            );
         }
         return 0;
     }
@@ -297,15 +317,26 @@ fn explain(a: &ExplainArgs) -> u8 {
     match codes::lookup(text) {
         Some(c) => {
             let i = c.info();
-            println!("{} ({}, {}): {}\n\n{}", i.code, i.name, i.severity.as_str(), i.summary, i.explanation);
+            println!(
+                "{} ({}, {}): {}\n\n{}",
+                i.code,
+                i.name,
+                i.severity.as_str(),
+                i.summary,
+                i.explanation
+            );
             0
         }
         None => {
-            let names = codes::ALL.iter().flat_map(|c| [c.info().code, c.info().name]);
+            let names = codes::ALL
+                .iter()
+                .flat_map(|c| [c.info().code, c.info().name]);
             let hint = crate::diag::suggest::did_you_mean(text, names)
                 .map(|s| format!("; did you mean `{s}`?"))
                 .unwrap_or_default();
-            eprintln!("error: unknown diagnostic code `{text}`{hint} (`kiln explain --list` shows them all)");
+            eprintln!(
+                "error: unknown diagnostic code `{text}`{hint} (`kiln explain --list` shows them all)"
+            );
             EXIT_INPUT
         }
     }

@@ -56,7 +56,8 @@ impl Printer {
                 eprintln!("{start}error{end}: {message}");
             }
             Format::Json => {
-                let v = serde_json::json!({ "severity": "error", "code": null, "message": message });
+                let v =
+                    serde_json::json!({ "severity": "error", "code": null, "message": message });
                 println!("{v}");
             }
         }
@@ -81,6 +82,9 @@ impl Printer {
 
 /// Counts errors and warnings.
 pub fn count(diags: &[Diagnostic]) -> (usize, usize) {
-    let errors = diags.iter().filter(|d| d.severity == Severity::Error).count();
+    let errors = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
     (errors, diags.len() - errors)
 }

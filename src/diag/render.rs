@@ -49,9 +49,11 @@ fn to_codespan(d: &Diagnostic) -> cs::Diagnostic<FileId> {
         cs::Label::primary(d.primary.loc.file, d.primary.loc.span.range())
             .with_message(&d.primary.message),
     ];
-    labels.extend(d.secondary.iter().map(|l| {
-        cs::Label::secondary(l.loc.file, l.loc.span.range()).with_message(&l.message)
-    }));
+    labels.extend(
+        d.secondary
+            .iter()
+            .map(|l| cs::Label::secondary(l.loc.file, l.loc.span.range()).with_message(&l.message)),
+    );
     let mut notes: Vec<String> = d.notes.clone();
     if let Some(h) = &d.help {
         notes.push(format!("help: {h}"));
@@ -79,7 +81,12 @@ pub fn to_text(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> String
             // Spans come from our own parser, so rendering cannot fail; if it ever did,
             // fall back to a one-line form rather than lose the diagnostic.
             if term::emit_to_string(&mut out, &config, &view, &cd).is_err() {
-                out.push_str(&format!("{}[{}]: {}\n", d.severity.as_str(), d.code, d.message));
+                out.push_str(&format!(
+                    "{}[{}]: {}\n",
+                    d.severity.as_str(),
+                    d.code,
+                    d.message
+                ));
             }
         }
     }

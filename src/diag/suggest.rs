@@ -30,9 +30,16 @@ pub fn distance(a: &str, b: &str, max: usize) -> Option<usize> {
 
 /// The candidate closest to `name`, if one is close enough to be a likely typo.
 /// Ties go to the earliest candidate, so the answer is deterministic.
-pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let len = name.chars().count();
-    let max = if len <= 2 { 1 } else { 2.min(len.div_ceil(3).max(1)) };
+    let max = if len <= 2 {
+        1
+    } else {
+        2.min(len.div_ceil(3).max(1))
+    };
     let lower = name.to_ascii_lowercase();
     let mut best: Option<(usize, &str)> = None;
     for c in candidates {
@@ -60,7 +67,10 @@ mod tests {
 
     #[test]
     fn suggests_close_names() {
-        assert_eq!(did_you_mean("replicsa", ["replicas", "port"]), Some("replicas"));
+        assert_eq!(
+            did_you_mean("replicsa", ["replicas", "port"]),
+            Some("replicas")
+        );
         assert_eq!(did_you_mean("migrat", ["migrate", "seed"]), Some("migrate"));
         assert_eq!(did_you_mean("xyz", ["replicas"]), None);
         assert_eq!(did_you_mean("Port", ["port"]), Some("port"));

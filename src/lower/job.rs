@@ -26,7 +26,6 @@ pub const DEFAULT_STARTING_DEADLINE_SECS: i64 = 300;
 pub fn job_block(j: &Job) -> Block<'_> {
     Block {
         name: &j.name,
-        component: "job",
         labels: &j.labels,
         annotations: &j.annotations,
     }
@@ -36,7 +35,6 @@ pub fn job_block(j: &Job) -> Block<'_> {
 pub fn cron_block(c: &Cron) -> Block<'_> {
     Block {
         name: &c.name,
-        component: "cron",
         labels: &c.labels,
         annotations: &c.annotations,
     }

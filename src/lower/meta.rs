@@ -10,11 +10,13 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-/// `app.kubernetes.io/name`: what the block is (`web`).
+/// `app.kubernetes.io/name`: the app (`csis`).
 pub const NAME: &str = "app.kubernetes.io/name";
-/// `app.kubernetes.io/instance`: unique in the namespace (`csis-web`).
+/// `app.kubernetes.io/instance`: the app's instance, one per namespace (`csis`); every
+/// object of the app carries it, so `kiln diff --prune` can find what a bundle dropped.
 pub const INSTANCE: &str = "app.kubernetes.io/instance";
-/// `app.kubernetes.io/component`: the kind of block (`service`, `worker`, ...).
+/// `app.kubernetes.io/component`: the block within the app (`web`); absent on app-level
+/// objects.
 pub const COMPONENT: &str = "app.kubernetes.io/component";
 /// `app.kubernetes.io/part-of`: the app.
 pub const PART_OF: &str = "app.kubernetes.io/part-of";
@@ -97,8 +99,6 @@ impl PssLevel {
 pub struct Block<'a> {
     /// The block name; empty for app-level objects.
     pub name: &'a str,
-    /// `service`, `worker`, `stateful`, `daemon`, `job`, `cron`; empty for the app.
-    pub component: &'static str,
     /// The block's extra labels.
     pub labels: &'a IndexMap<String, String>,
     /// The block's extra annotations.
@@ -110,7 +110,6 @@ impl<'a> Block<'a> {
     pub fn app(app: &'a App) -> Block<'a> {
         Block {
             name: "",
-            component: "",
             labels: &app.labels,
             annotations: &app.annotations,
         }
@@ -147,23 +146,21 @@ pub fn version(app: &App) -> Option<&str> {
 }
 
 /// The labels that select a block's pods: only labels that never change over the life
-/// of the block (a Deployment's selector is immutable).
+/// of the block (a Deployment's selector is immutable): the app instance and the block.
 pub fn selector(app: &App, block: &Block) -> BTreeMap<String, String> {
     let mut m = BTreeMap::new();
-    let name = if block.name.is_empty() {
-        &app.name
-    } else {
-        block.name
-    };
-    m.insert(NAME.to_owned(), name.to_owned());
-    m.insert(INSTANCE.to_owned(), object_name(app, block));
+    m.insert(NAME.to_owned(), app.name.clone());
+    m.insert(INSTANCE.to_owned(), app.name.clone());
+    if !block.name.is_empty() {
+        m.insert(COMPONENT.to_owned(), block.name.to_owned());
+    }
     m
 }
 
 /// The labels that select every pod of an app (NetworkPolicies' default deny).
 pub fn app_selector(app: &App) -> BTreeMap<String, String> {
     let mut m = BTreeMap::new();
-    m.insert(PART_OF.to_owned(), app.name.clone());
+    m.insert(INSTANCE.to_owned(), app.name.clone());
     m
 }
 
@@ -179,9 +176,6 @@ pub fn label_selector(labels: BTreeMap<String, String>) -> LabelSelector {
 /// app's and the block's own (which never replace a standard one).
 pub fn labels(app: &App, block: &Block) -> BTreeMap<String, String> {
     let mut m = selector(app, block);
-    if !block.component.is_empty() {
-        m.insert(COMPONENT.to_owned(), block.component.to_owned());
-    }
     m.insert(PART_OF.to_owned(), app.name.clone());
     m.insert(MANAGED_BY.to_owned(), "kiln".to_owned());
     if let Some(v) = version(app) {

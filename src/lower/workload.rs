@@ -19,21 +19,10 @@ pub const LABEL_MAX: usize = 63;
 /// StatefulSet and CronJob names: the controller appends a suffix and must stay ≤ 63.
 pub const SUFFIXED_MAX: usize = 52;
 
-/// `service`, `worker`, `stateful` or `daemon`.
-pub fn component(kind: WorkloadKind) -> &'static str {
-    match kind {
-        WorkloadKind::Service => "service",
-        WorkloadKind::Worker => "worker",
-        WorkloadKind::Stateful => "stateful",
-        WorkloadKind::Daemon => "daemon",
-    }
-}
-
 /// The block metadata of a workload.
 pub fn block(w: &Workload) -> Block<'_> {
     Block {
         name: &w.name,
-        component: component(w.kind),
         labels: &w.labels,
         annotations: &w.annotations,
     }
