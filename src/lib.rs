@@ -9,6 +9,7 @@
 pub mod check;
 pub mod cli;
 pub mod diag;
+pub mod diff;
 pub mod emit;
 pub mod fsio;
 pub mod lower;
