@@ -62,6 +62,11 @@ pub enum Command {
         after_help = "Examples:\n  kiln explain K0101\n  kiln explain unknown-field\n  kiln explain --list"
     )]
     Explain(ExplainArgs),
+    /// Run the language server (LSP 3.17 over stdio) for editors.
+    #[command(
+        after_help = "Editors start it themselves; see docs/editors.md for VS Code and Neovim.\n\nExit status: 0 after `shutdown` then `exit`, 1 when the client went away without them."
+    )]
+    Lsp,
 }
 
 /// Options shared by commands that analyse source.

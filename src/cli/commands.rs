@@ -15,6 +15,7 @@ pub fn dispatch(cli: Cli) -> u8 {
         Command::Compile(a) => compile(&a, Printer::new(a.common.format, cli.color)),
         Command::Fmt(a) => fmt(&a, Printer::new(Format::Text, cli.color)),
         Command::Explain(a) => explain(&a),
+        Command::Lsp => crate::lsp::run_stdio(),
     }
 }
 

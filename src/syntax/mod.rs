@@ -5,7 +5,9 @@ pub mod ast;
 mod errors;
 pub mod fmt;
 mod parse;
-mod scan;
+// The language server's completion reads the token stream of the text before the cursor
+// (the same lexical rules, no second lexer).
+pub(crate) mod scan;
 
 pub use parse::parse;
 pub use parse::{MAX_ERRORS, MAX_FILE_BYTES, RESERVED};

@@ -1,0 +1,311 @@
+//! Open documents: their text under incremental edits, the analysis of the current
+//! version (computed on demand, once per version), and the last snapshot without syntax
+//! errors, which navigation falls back to while the file is broken.
+
+use super::convert::{self, Change};
+use crate::index::Index;
+use crate::source::{SourceFile, SourceMap, Span};
+use crate::{Analysis, Options, Source};
+use std::path::PathBuf;
+use std::rc::Rc;
+
+/// The analysis of one version of a document.
+pub(crate) struct Snapshot {
+    /// The document version analysed.
+    pub version: i32,
+    /// The text, as the library's source (one file; imports are later).
+    pub source: Source,
+    /// Parse and check, exactly as `kiln check`.
+    pub analysis: Analysis,
+    /// Definitions and references.
+    pub index: Index,
+    /// Whether the text parsed without errors (the tree is the whole file).
+    pub syntax_ok: bool,
+}
+
+impl Snapshot {
+    /// The file.
+    pub fn file(&self) -> &SourceFile {
+        self.source.entry_file()
+    }
+
+    /// The text.
+    pub fn text(&self) -> &str {
+        &self.file().text
+    }
+}
+
+/// Maps offsets between an older text and the current one when they differ in one
+/// region: the common prefix and suffix are the same bytes in both.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct OffsetMap {
+    prefix: u32,
+    old_suffix_start: u32,
+    new_suffix_start: u32,
+}
+
+impl OffsetMap {
+    /// The map between `old` and `new`.
+    pub fn new(old: &str, new: &str) -> OffsetMap {
+        let (a, b) = (old.as_bytes(), new.as_bytes());
+        let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+        let max_suffix = a.len().min(b.len()) - prefix;
+        let suffix = a
+            .iter()
+            .rev()
+            .zip(b.iter().rev())
+            .take(max_suffix)
+            .take_while(|(x, y)| x == y)
+            .count();
+        OffsetMap {
+            prefix: prefix as u32,
+            old_suffix_start: (a.len() - suffix) as u32,
+            new_suffix_start: (b.len() - suffix) as u32,
+        }
+    }
+
+    /// The old offset of a current one, unless it is inside the edited region.
+    pub fn to_old(&self, o: u32) -> Option<u32> {
+        if o <= self.prefix {
+            Some(o)
+        } else if o >= self.new_suffix_start {
+            Some(o - self.new_suffix_start + self.old_suffix_start)
+        } else {
+            None
+        }
+    }
+
+    /// The current offset of an old one, unless it was inside the edited region.
+    pub fn to_new(&self, o: u32) -> Option<u32> {
+        if o <= self.prefix {
+            Some(o)
+        } else if o >= self.old_suffix_start {
+            Some(o - self.old_suffix_start + self.new_suffix_start)
+        } else {
+            None
+        }
+    }
+
+    /// The current span of an old one, when both ends are outside the edited region.
+    pub fn span_to_new(&self, s: Span) -> Option<Span> {
+        Some(Span {
+            start: self.to_new(s.start)?,
+            end: self.to_new(s.end)?,
+        })
+    }
+}
+
+/// One open document.
+pub(crate) struct Document {
+    /// Its URI, as the client sent it.
+    pub uri: String,
+    /// Its path on disk when the URI is a `file:` URI (`file(..)` values are read relative
+    /// to it, as `kiln check` does).
+    path: Option<PathBuf>,
+    /// The client's version of the text.
+    pub version: i32,
+    /// The text.
+    text: String,
+    /// The analysis of `version`, once computed.
+    current: Option<Rc<Snapshot>>,
+    /// The last snapshot whose text parsed without errors.
+    good: Option<Rc<Snapshot>>,
+}
+
+impl Document {
+    /// A document as opened.
+    pub fn new(uri: String, version: i32, text: String) -> Document {
+        let path = file_path(&uri);
+        Document {
+            uri,
+            path,
+            version,
+            text,
+            current: None,
+            good: None,
+        }
+    }
+
+    /// Applies the changes of one `didChange`, in order. On a change whose range does not
+    /// fit the text the document is left as it was and the error returned (the client and
+    /// server disagree; the client's next full sync repairs it).
+    pub fn apply(&mut self, version: i32, changes: Vec<Change>) -> Result<(), String> {
+        let mut text = self.text.clone();
+        for c in changes {
+            match c.range {
+                None => text = c.text,
+                Some((start, end)) => {
+                    let file = SourceFile::new("", None, std::mem::take(&mut text));
+                    let a = convert::offset(&file, start) as usize;
+                    let b = convert::offset(&file, end) as usize;
+                    let mut t = file.text;
+                    if a > b || b > t.len() {
+                        return Err(format!(
+                            "a change from {}:{} to {}:{} does not fit the document",
+                            start.line, start.character, end.line, end.character
+                        ));
+                    }
+                    t.replace_range(a..b, &c.text);
+                    text = t;
+                }
+            }
+        }
+        self.text = text;
+        self.version = version;
+        self.current = None;
+        Ok(())
+    }
+
+    /// The analysis of the current version, computed now if needed.
+    pub fn snapshot(&mut self, options: &Options) -> Rc<Snapshot> {
+        if let Some(s) = &self.current
+            && s.version == self.version
+        {
+            return s.clone();
+        }
+        let name = self
+            .path
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| self.uri.clone());
+        let mut map = SourceMap::new();
+        let entry = map.add(SourceFile::new(name, self.path.clone(), self.text.clone()));
+        let source = Source { map, entry };
+        let analysis = crate::analyze(&source, options);
+        let syntax_ok = !analysis
+            .diagnostics
+            .iter()
+            .any(|d| d.is_error() && d.code.as_str().starts_with("K00"));
+        let index = Index::build(&analysis.ast);
+        let snap = Rc::new(Snapshot {
+            version: self.version,
+            source,
+            analysis,
+            index,
+            syntax_ok,
+        });
+        if syntax_ok {
+            self.good = Some(snap.clone());
+        }
+        self.current = Some(snap.clone());
+        snap
+    }
+
+    /// The last snapshot without syntax errors and the offset map from it to the current
+    /// text, when the current text has syntax errors (None when the current snapshot is
+    /// itself good, or nothing good was ever seen).
+    pub fn last_good(&self) -> Option<(Rc<Snapshot>, OffsetMap)> {
+        let current = self.current.as_ref()?;
+        if current.syntax_ok {
+            return None;
+        }
+        let good = self.good.as_ref()?;
+        Some((good.clone(), OffsetMap::new(good.text(), &self.text)))
+    }
+}
+
+/// The path of a `file:` URI (percent-decoded), if it is one.
+fn file_path(uri: &str) -> Option<PathBuf> {
+    let rest = uri.strip_prefix("file://")?;
+    // `file:///path` or `file://localhost/path`.
+    let rest = rest.strip_prefix("localhost").unwrap_or(rest);
+    if !rest.starts_with('/') {
+        return None;
+    }
+    let bytes = rest.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(h) = rest.get(i + 1..i + 3)
+            && let Ok(v) = u8::from_str_radix(h, 16)
+        {
+            out.push(v);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    let s = String::from_utf8(out).ok()?;
+    // Windows: `/c:/dir/file` is `c:/dir/file`.
+    let s = match s.as_bytes() {
+        [b'/', d, b':', ..] if d.is_ascii_alphabetic() => s[1..].to_string(),
+        _ => s,
+    };
+    Some(PathBuf::from(s))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lsp::convert::Pos;
+
+    #[test]
+    fn incremental_edits_in_utf16() {
+        let mut d = Document::new("untitled:x".into(), 1, "a = \"é😀\"\nbc\n".into());
+        // Replace `😀` (UTF-16 columns 6..8) by `ok`.
+        d.apply(
+            2,
+            vec![Change {
+                range: Some((
+                    Pos {
+                        line: 0,
+                        character: 6,
+                    },
+                    Pos {
+                        line: 0,
+                        character: 8,
+                    },
+                )),
+                text: "ok".into(),
+            }],
+        )
+        .unwrap();
+        assert_eq!(d.text, "a = \"éok\"\nbc\n");
+        d.apply(
+            3,
+            vec![
+                Change {
+                    range: Some((
+                        Pos {
+                            line: 1,
+                            character: 0,
+                        },
+                        Pos {
+                            line: 1,
+                            character: 1,
+                        },
+                    )),
+                    text: "B".into(),
+                },
+                Change {
+                    range: None,
+                    text: "new".into(),
+                },
+            ],
+        )
+        .unwrap();
+        assert_eq!((d.text.as_str(), d.version), ("new", 3));
+    }
+
+    #[test]
+    fn offset_map_skips_the_edited_region() {
+        let m = OffsetMap::new("abcXYZdef", "abcQdef");
+        assert_eq!(m.to_old(2), Some(2));
+        assert_eq!(m.to_old(4), Some(6));
+        assert_eq!(m.to_new(8), Some(6));
+        assert_eq!(m.to_new(4), None);
+        let same = OffsetMap::new("abc", "abc");
+        assert_eq!(same.to_new(3), Some(3));
+    }
+
+    #[test]
+    fn file_uris() {
+        assert_eq!(
+            file_path("file:///home/me/my%20app/app.kiln"),
+            Some(PathBuf::from("/home/me/my app/app.kiln"))
+        );
+        assert_eq!(file_path("untitled:Untitled-1"), None);
+    }
+}

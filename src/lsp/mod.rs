@@ -1,0 +1,111 @@
+//! The language server: `kiln lsp` speaks LSP 3.17 over stdio.
+//!
+//! It shares the library's analysis: every edit runs [`crate::analyze`] (the same parse
+//! and check as `kiln check`) and [`crate::index::Index::build`]; hover and completion
+//! read the block schemas ([`crate::check::schema`]), formatting is
+//! [`crate::syntax::fmt::format`], the preview is [`crate::compile`]. Nothing here
+//! parses or checks kiln on its own.
+//!
+//! Layout (as in rust-analyzer, only the outer layer knows the protocol):
+//!
+//! - [`transport`]: framing over stdio, robust to malformed messages;
+//! - `server`: the lifecycle (initialize / shutdown / exit), the main loop, request
+//!   dispatch, cancellation of stale requests, debounced diagnostics, and the last line
+//!   of defence (a panicking handler becomes an error response and a log line);
+//! - `document`: open documents, incremental edits, analysis snapshots, and the last
+//!   snapshot without syntax errors (navigation keeps working while the file is broken);
+//! - `hover`, `completion`, `navigation`, `actions`, `preview`: the features, on byte
+//!   offsets and spans, with no protocol type;
+//! - `convert`: the only user of `lsp-types`: protocol types in, protocol types out,
+//!   UTF-16 positions.
+
+mod actions;
+mod completion;
+mod context;
+mod convert;
+mod document;
+mod hover;
+mod navigation;
+mod preview;
+mod server;
+pub mod transport;
+
+use crate::source::Span;
+
+pub use server::serve;
+
+/// Runs the server over stdin/stdout until `exit` or the end of input; returns the process
+/// exit code (0 after `shutdown` then `exit`, 1 otherwise, as the protocol says).
+pub fn run_stdio() -> u8 {
+    let (connection, threads) = transport::stdio();
+    let code = serve(connection);
+    threads.join();
+    code
+}
+
+/// A hover: Markdown, and the span it is about.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Hover {
+    pub markdown: String,
+    pub span: Span,
+}
+
+/// What a completion item is, for the editor's icon.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ItemKind {
+    Field,
+    Block,
+    Keyword,
+    EnumWord,
+    Value,
+    Reference,
+    Variable,
+    Snippet,
+}
+
+/// One completion item.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Completion {
+    pub label: String,
+    pub kind: ItemKind,
+    /// One line (the type of a field).
+    pub detail: Option<String>,
+    /// Markdown documentation.
+    pub doc: Option<String>,
+    /// What is inserted (a snippet when `snippet`).
+    pub insert: String,
+    pub snippet: bool,
+    /// The text the insertion replaces (the word typed so far).
+    pub replace: Span,
+    /// Sort key (items are also grouped: fields before blocks before the rest).
+    pub sort: String,
+}
+
+/// A text edit on the document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Edit {
+    pub span: Span,
+    pub text: String,
+}
+
+/// A quick fix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Action {
+    pub title: String,
+    pub edits: Vec<Edit>,
+    /// The diagnostic it fixes (an index into the snapshot's diagnostics).
+    pub diagnostic: Option<usize>,
+    /// Whether the editor may apply it as the fix (a did-you-mean).
+    pub preferred: bool,
+}
+
+/// One entry of the outline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Outline {
+    pub name: String,
+    pub detail: String,
+    pub kind: crate::index::SymbolKind,
+    pub span: Span,
+    pub name_span: Span,
+    pub children: Vec<Outline>,
+}

@@ -1,0 +1,522 @@
+//! The server: lifecycle, main loop, dispatch.
+//!
+//! One thread owns the state and handles messages in order. Each turn of the loop takes
+//! every message already received as one batch, so that a request the client cancelled
+//! (`$/cancelRequest`) or made stale (a later `didChange` of its document in the same
+//! batch) is answered with `RequestCancelled` / `ContentModified` instead of being
+//! computed on a text the client no longer has. Diagnostics are published at once on
+//! open, and after a pause in typing (`diagnosticsDelayMs`, default 100) on change; a
+//! request in between analyses the current text on demand, once per version.
+//!
+//! Nothing a client sends stops the server except `exit` (or the end of its input): bad
+//! parameters get an error response, and a handler that panics anyway (a bug) gets an
+//! `InternalError` response and a line on stderr, the last line of defence.
+
+use super::convert::{self, PREVIEW_COMMAND};
+use super::document::Document;
+use super::navigation::Views;
+use super::{Edit, actions, completion, hover, navigation, preview};
+use crate::Options;
+use crate::source::Span;
+use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
+use serde_json::Value;
+use std::collections::{HashMap, HashSet};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::{Duration, Instant};
+
+/// The debounce of diagnostics after a change, unless the client says otherwise.
+const DEFAULT_DELAY: Duration = Duration::from_millis(100);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Before `initialize`.
+    Starting,
+    /// Between `initialize` and `shutdown`.
+    Running,
+    /// After `shutdown`: only `exit` is expected.
+    ShutDown,
+}
+
+/// Why a request failed: a JSON-RPC error code and a message for the user.
+struct Failure {
+    code: i32,
+    message: String,
+}
+
+impl Failure {
+    fn params(message: String) -> Failure {
+        Failure {
+            code: ErrorCode::InvalidParams as i32,
+            message,
+        }
+    }
+
+    fn failed(message: String) -> Failure {
+        Failure {
+            code: ErrorCode::RequestFailed as i32,
+            message,
+        }
+    }
+}
+
+struct Server {
+    conn: Connection,
+    phase: Phase,
+    docs: HashMap<String, Document>,
+    /// Documents whose diagnostics are due, and when.
+    due: HashMap<String, Instant>,
+    options: Options,
+    delay: Duration,
+    snippets: bool,
+}
+
+/// Serves one connection until `exit` or until the client goes away; returns the exit
+/// code (0 after `shutdown` then `exit`, else 1).
+pub fn serve(conn: Connection) -> u8 {
+    let mut s = Server {
+        conn,
+        phase: Phase::Starting,
+        docs: HashMap::new(),
+        due: HashMap::new(),
+        options: Options::default(),
+        delay: DEFAULT_DELAY,
+        snippets: false,
+    };
+    s.run()
+}
+
+/// A panic's message.
+fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = p.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = p.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a panic without a message".to_string()
+    }
+}
+
+/// The document URI a message is about, read without decoding the whole message.
+fn uri_of(params: &Value) -> Option<&str> {
+    params.get("textDocument")?.get("uri")?.as_str()
+}
+
+impl Server {
+    fn run(&mut self) -> u8 {
+        loop {
+            let deadline = self.due.values().min().copied();
+            let first = match deadline {
+                Some(d) => match self.conn.receiver.recv_deadline(d) {
+                    Ok(m) => Some(m),
+                    Err(crossbeam_channel::RecvTimeoutError::Timeout) => None,
+                    Err(crossbeam_channel::RecvTimeoutError::Disconnected) => return 1,
+                },
+                None => match self.conn.receiver.recv() {
+                    Ok(m) => Some(m),
+                    Err(_) => return 1,
+                },
+            };
+            let mut batch: Vec<Message> = first.into_iter().collect();
+            while batch.len() < 4096 {
+                match self.conn.receiver.try_recv() {
+                    Ok(m) => batch.push(m),
+                    Err(_) => break,
+                }
+            }
+            if let Some(code) = self.batch(batch) {
+                return code;
+            }
+            self.publish_due();
+        }
+    }
+
+    fn send(&self, m: impl Into<Message>) {
+        // The writer is gone only when the client is; the loop ends on the next receive.
+        let _ = self.conn.sender.send(m.into());
+    }
+
+    fn log(&self, text: &str) {
+        eprintln!("kiln lsp: {text}");
+        if self.phase == Phase::Running {
+            self.send(Notification::new(
+                "window/logMessage".into(),
+                convert::log_message(text, true),
+            ));
+        }
+    }
+
+    fn reply_err(&self, id: RequestId, code: i32, message: String) {
+        self.send(Response::new_err(id, code, message));
+    }
+
+    /// Handles one batch; returns the exit code on `exit`.
+    fn batch(&mut self, batch: Vec<Message>) -> Option<u8> {
+        let cancelled: HashSet<RequestId> = batch
+            .iter()
+            .filter_map(|m| match m {
+                Message::Notification(n) if n.method == "$/cancelRequest" => {
+                    convert::cancel(n.params.clone()).ok()
+                }
+                _ => None,
+            })
+            .collect();
+        // For each message, the documents changed later in the batch.
+        let mut changed_later: Vec<HashSet<String>> = vec![HashSet::new(); batch.len()];
+        let mut acc: HashSet<String> = HashSet::new();
+        for (i, m) in batch.iter().enumerate().rev() {
+            changed_later[i] = acc.clone();
+            if let Message::Notification(n) = m
+                && n.method == "textDocument/didChange"
+                && let Some(u) = uri_of(&n.params)
+            {
+                acc.insert(u.to_string());
+            }
+        }
+        for (m, later) in batch.into_iter().zip(changed_later) {
+            match m {
+                Message::Request(r) => {
+                    if cancelled.contains(&r.id) {
+                        self.reply_err(
+                            r.id,
+                            ErrorCode::RequestCanceled as i32,
+                            "cancelled by the client".into(),
+                        );
+                    } else if self.phase == Phase::Running
+                        && r.method.starts_with("textDocument/")
+                        && uri_of(&r.params).is_some_and(|u| later.contains(u))
+                    {
+                        self.reply_err(
+                            r.id,
+                            ErrorCode::ContentModified as i32,
+                            "the document changed after this request".into(),
+                        );
+                    } else {
+                        self.request(r);
+                    }
+                }
+                Message::Notification(n) => {
+                    if let Some(code) = self.notification(n) {
+                        return Some(code);
+                    }
+                }
+                // The server sends no requests, so expects no responses.
+                Message::Response(_) => {}
+            }
+        }
+        None
+    }
+
+    fn request(&mut self, r: Request) {
+        match (self.phase, r.method.as_str()) {
+            (Phase::Starting, "initialize") => {
+                let info = convert::initialize(r.params);
+                self.snippets = info.snippets;
+                self.options.profile = info.profile;
+                if let Some(ms) = info.delay_ms {
+                    self.delay = Duration::from_millis(ms.min(10_000));
+                }
+                self.phase = Phase::Running;
+                self.send(Response::new_ok(r.id, convert::initialize_result()));
+            }
+            (Phase::Starting, _) => self.reply_err(
+                r.id,
+                ErrorCode::ServerNotInitialized as i32,
+                "the server is not initialized yet".into(),
+            ),
+            (Phase::Running, "initialize") => self.reply_err(
+                r.id,
+                ErrorCode::InvalidRequest as i32,
+                "the server is already initialized".into(),
+            ),
+            (Phase::Running, "shutdown") => {
+                self.phase = Phase::ShutDown;
+                self.send(Response::new_ok(r.id, Value::Null));
+            }
+            (Phase::Running, _) => {
+                let method = r.method.clone();
+                let outcome = catch_unwind(AssertUnwindSafe(|| self.handle(&method, r.params)));
+                let response = match outcome {
+                    Ok(Ok(v)) => Response::new_ok(r.id, v),
+                    Ok(Err(f)) => {
+                        if f.code == ErrorCode::InvalidParams as i32 {
+                            self.log(&format!("{method}: {}", f.message));
+                        }
+                        Response::new_err(r.id, f.code, f.message)
+                    }
+                    Err(p) => {
+                        let msg = panic_message(p.as_ref());
+                        self.log(&format!("internal error in {method}: {msg}"));
+                        Response::new_err(
+                            r.id,
+                            ErrorCode::InternalError as i32,
+                            format!("internal error: {msg}"),
+                        )
+                    }
+                };
+                self.send(response);
+            }
+            (Phase::ShutDown, _) => self.reply_err(
+                r.id,
+                ErrorCode::InvalidRequest as i32,
+                "the server is shutting down".into(),
+            ),
+        }
+    }
+
+    /// Handles a notification; returns the exit code on `exit`.
+    fn notification(&mut self, n: Notification) -> Option<u8> {
+        if n.method == "exit" {
+            return Some(if self.phase == Phase::ShutDown { 0 } else { 1 });
+        }
+        if self.phase != Phase::Running {
+            return None;
+        }
+        let method = n.method.clone();
+        let outcome = catch_unwind(AssertUnwindSafe(|| self.notify(&method, n.params)));
+        match outcome {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => self.log(&format!("{method}: {e}")),
+            Err(p) => self.log(&format!(
+                "internal error in {method}: {}",
+                panic_message(p.as_ref())
+            )),
+        }
+        None
+    }
+
+    fn notify(&mut self, method: &str, params: Value) -> Result<(), String> {
+        match method {
+            "textDocument/didOpen" => {
+                let (uri, version, text) = convert::did_open(params)?;
+                self.docs
+                    .insert(uri.clone(), Document::new(uri.clone(), version, text));
+                self.due.remove(&uri);
+                self.publish(&uri);
+            }
+            "textDocument/didChange" => {
+                let (uri, version, changes) = convert::did_change(params)?;
+                let doc = self
+                    .docs
+                    .get_mut(&uri)
+                    .ok_or_else(|| format!("`{uri}` is not open"))?;
+                doc.apply(version, changes)?;
+                self.due.insert(uri, Instant::now() + self.delay);
+            }
+            "textDocument/didClose" => {
+                let uri = convert::document(params)?;
+                self.docs.remove(&uri);
+                self.due.remove(&uri);
+                // Clear what was shown for it.
+                let empty = crate::source::SourceFile::new("", None, "");
+                let p = convert::publish_diagnostics(&uri, None, &empty, &[])?;
+                self.send(Notification::new(
+                    "textDocument/publishDiagnostics".into(),
+                    p,
+                ));
+            }
+            // Imports are later: then a change of a file re-publishes the open files that
+            // import it. Everything else a client may notify is not needed.
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn publish_due(&mut self) {
+        let now = Instant::now();
+        let ready: Vec<String> = self
+            .due
+            .iter()
+            .filter(|(_, t)| **t <= now)
+            .map(|(u, _)| u.clone())
+            .collect();
+        for uri in ready {
+            self.due.remove(&uri);
+            let outcome = catch_unwind(AssertUnwindSafe(|| self.publish(&uri)));
+            if let Err(p) = outcome {
+                self.log(&format!(
+                    "internal error publishing diagnostics: {}",
+                    panic_message(p.as_ref())
+                ));
+            }
+        }
+    }
+
+    fn publish(&mut self, uri: &str) {
+        let Some(doc) = self.docs.get_mut(uri) else {
+            return;
+        };
+        let snap = doc.snapshot(&self.options);
+        match convert::publish_diagnostics(
+            uri,
+            Some(snap.version),
+            snap.file(),
+            &snap.analysis.diagnostics.0,
+        ) {
+            Ok(p) => self.send(Notification::new(
+                "textDocument/publishDiagnostics".into(),
+                p,
+            )),
+            Err(e) => self.log(&e),
+        }
+    }
+
+    fn doc(&mut self, uri: &str) -> Result<&mut Document, Failure> {
+        self.docs
+            .get_mut(uri)
+            .ok_or_else(|| Failure::params(format!("the document `{uri}` is not open")))
+    }
+
+    fn handle(&mut self, method: &str, params: Value) -> Result<Value, Failure> {
+        let opts = self.options.clone();
+        let snippets = self.snippets;
+        match method {
+            "textDocument/hover" => {
+                let (uri, pos) = convert::document_position(params).map_err(Failure::params)?;
+                let snap = self.doc(&uri)?.snapshot(&opts);
+                let offset = convert::offset(snap.file(), pos);
+                Ok(convert::hover(snap.file(), hover::hover(&snap, offset)))
+            }
+            "textDocument/completion" => {
+                let (uri, pos) = convert::document_position(params).map_err(Failure::params)?;
+                let snap = self.doc(&uri)?.snapshot(&opts);
+                let offset = convert::offset(snap.file(), pos);
+                let items = completion::complete(&snap, offset, snippets);
+                Ok(convert::completions(snap.file(), items))
+            }
+            "textDocument/definition" => {
+                let (uri, pos) = convert::document_position(params).map_err(Failure::params)?;
+                let views = self.views(&uri, &opts)?;
+                let offset = convert::offset(views.current.file(), pos);
+                let spans = views.definition(offset);
+                convert::locations(&uri, views.current.file(), &spans).map_err(Failure::params)
+            }
+            "textDocument/references" => {
+                let (uri, pos, decl) = convert::references(params).map_err(Failure::params)?;
+                let views = self.views(&uri, &opts)?;
+                let offset = convert::offset(views.current.file(), pos);
+                let spans = views.references(offset, decl);
+                convert::locations(&uri, views.current.file(), &spans).map_err(Failure::params)
+            }
+            "textDocument/documentSymbol" => {
+                let uri = convert::document(params).map_err(Failure::params)?;
+                let views = self.views(&uri, &opts)?;
+                Ok(convert::document_symbols(
+                    views.current.file(),
+                    views.outline(),
+                ))
+            }
+            "textDocument/prepareRename" => {
+                let (uri, pos) = convert::document_position(params).map_err(Failure::params)?;
+                let snap = self.doc(&uri)?.snapshot(&opts);
+                let offset = convert::offset(snap.file(), pos);
+                Ok(convert::prepare_rename(
+                    snap.file(),
+                    navigation::prepare_rename(&snap, offset),
+                ))
+            }
+            "textDocument/rename" => {
+                let (uri, pos, name) = convert::rename(params).map_err(Failure::params)?;
+                let snap = self.doc(&uri)?.snapshot(&opts);
+                let offset = convert::offset(snap.file(), pos);
+                let edits = navigation::rename(&snap, offset, &name).map_err(Failure::failed)?;
+                convert::rename_result(&uri, snap.file(), &edits).map_err(Failure::params)
+            }
+            "textDocument/formatting" => {
+                let uri = convert::document(params).map_err(Failure::params)?;
+                let snap = self.doc(&uri)?.snapshot(&opts);
+                if !snap.syntax_ok {
+                    // As `kiln fmt`: a file with syntax errors is left as it is.
+                    return Ok(convert::formatting(snap.file(), &[]));
+                }
+                let formatted = crate::syntax::fmt::format(&snap.analysis.ast, snap.text());
+                let edits: Vec<Edit> = minimal_edit(snap.text(), &formatted).into_iter().collect();
+                Ok(convert::formatting(snap.file(), &edits))
+            }
+            "textDocument/codeAction" => {
+                let (uri, start, end) = convert::code_action(params).map_err(Failure::params)?;
+                let snap = self.doc(&uri)?.snapshot(&opts);
+                let (a, b) = (
+                    convert::offset(snap.file(), start),
+                    convert::offset(snap.file(), end),
+                );
+                let found = actions::actions(&snap, a.min(b), a.max(b));
+                convert::code_actions(&uri, snap.file(), found, &snap.analysis.diagnostics.0)
+                    .map_err(Failure::params)
+            }
+            "workspace/executeCommand" => {
+                let (command, args) = convert::execute_command(params).map_err(Failure::params)?;
+                if command != PREVIEW_COMMAND {
+                    return Err(Failure::params(format!("unknown command `{command}`")));
+                }
+                let (uri, pos) = convert::preview_args(&args).map_err(Failure::params)?;
+                let snap = self.doc(&uri)?.snapshot(&opts);
+                let offset = pos.map(|p| convert::offset(snap.file(), p));
+                preview::preview(&snap, &opts, offset)
+                    .map(Value::String)
+                    .map_err(Failure::failed)
+            }
+            _ => Err(Failure {
+                code: ErrorCode::MethodNotFound as i32,
+                message: format!("`{method}` is not supported"),
+            }),
+        }
+    }
+
+    fn views(&mut self, uri: &str, opts: &Options) -> Result<Views, Failure> {
+        let doc = self.doc(uri)?;
+        let current = doc.snapshot(opts);
+        Ok(Views {
+            current,
+            good: doc.last_good(),
+        })
+    }
+}
+
+/// One edit turning `old` into `new`: the differing middle, between the common prefix and
+/// suffix (so the editor keeps the cursor and folds outside it). None when equal.
+fn minimal_edit(old: &str, new: &str) -> Option<Edit> {
+    if old == new {
+        return None;
+    }
+    let mut prefix = old
+        .bytes()
+        .zip(new.bytes())
+        .take_while(|(a, b)| a == b)
+        .count();
+    while !old.is_char_boundary(prefix) || !new.is_char_boundary(prefix) {
+        prefix -= 1;
+    }
+    let max = old.len().min(new.len()) - prefix;
+    let mut suffix = old
+        .bytes()
+        .rev()
+        .zip(new.bytes().rev())
+        .take(max)
+        .take_while(|(a, b)| a == b)
+        .count();
+    while !old.is_char_boundary(old.len() - suffix) || !new.is_char_boundary(new.len() - suffix) {
+        suffix -= 1;
+    }
+    Some(Edit {
+        span: Span::new(prefix, old.len() - suffix),
+        text: new
+            .get(prefix..new.len() - suffix)
+            .unwrap_or("")
+            .to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn minimal_edits() {
+        let e = minimal_edit("a  = 1\nb = 2\n", "a = 1\nb = 2\n").unwrap();
+        assert_eq!((e.span, e.text.as_str()), (Span::new(1, 2), ""));
+        assert!(minimal_edit("x", "x").is_none());
+        // Multi-byte characters are never split.
+        let e = minimal_edit("é", "è").unwrap();
+        assert_eq!((e.span, e.text.as_str()), (Span::new(0, 2), "è"));
+    }
+}
