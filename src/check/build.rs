@@ -5,11 +5,11 @@
 //!
 //! Every lookup is by hash map, per app: checking 1,000 apps is 1,000 times checking one.
 
-use super::Checker;
 use super::model::*;
 use super::schema::{Naming, RefKind};
 use super::types::{CBlock, ImageVal, Sp, Val};
 use super::values;
+use super::{Checker, SmallMap};
 use crate::diag::{Diagnostic, Severity, codes};
 use crate::source::{Loc, Span};
 use indexmap::IndexMap;
@@ -737,7 +737,7 @@ impl<'a> Checker<'a> {
         let (container, mut pod_ports) = self.container(b, cx);
         let volumes = self.volumes(b);
         let vol_names: Vec<&str> = volumes.iter().map(|v| v.name.as_str()).collect();
-        let mut container_names: HashMap<&'a str, Span> = HashMap::new();
+        let mut container_names: SmallMap<'a, Span> = SmallMap::default();
         if let Some((n, sp)) = b.name {
             container_names.insert(n, sp);
         }
@@ -748,7 +748,7 @@ impl<'a> Checker<'a> {
             .filter(|c| c.schema.id == "sidecar" || c.schema.id == "init")
         {
             if let Some((n, sp)) = c.name {
-                if let Some(&first) = container_names.get(n) {
+                if let Some(first) = container_names.get(n) {
                     self.emit(
                         Diagnostic::new(
                             codes::DUPLICATE_NAME,
@@ -1050,13 +1050,13 @@ impl<'a> Checker<'a> {
             "host_path",
         ];
         let mut out = Vec::new();
-        let mut names: HashMap<&'a str, Span> = HashMap::new();
-        let mut mounts: HashMap<String, Span> = HashMap::new();
+        let mut names: SmallMap<'a, Span> = SmallMap::default();
+        let mut mounts: SmallMap<'_, Span> = SmallMap::default();
         for v in w.kids("volume") {
             let Some((name, name_span)) = v.name else {
                 continue;
             };
-            if let Some(&first) = names.get(name) {
+            if let Some(first) = names.get(name) {
                 self.emit(
                     Diagnostic::new(
                         codes::DUPLICATE_NAME,
@@ -1073,8 +1073,11 @@ impl<'a> Checker<'a> {
             names.insert(name, name_span);
             let mount = str_of(v.val("mount")).unwrap_or_default();
             if let Some(f) = v.get("mount") {
-                let key = mount.trim_end_matches('/').to_string();
-                if let Some(&first) = mounts.get(&key) {
+                let key = match &f.val {
+                    Val::Str(m) => m.trim_end_matches('/'),
+                    _ => "",
+                };
+                if let Some(first) = mounts.get(key) {
                     self.emit(
                         Diagnostic::new(
                             codes::MOUNT_CLASH,
@@ -1210,11 +1213,11 @@ impl<'a> Checker<'a> {
 
     fn files(&mut self, v: &CBlock<'a>) -> Vec<FileContent> {
         let mut out: Vec<FileContent> = Vec::new();
-        let mut seen: HashMap<String, Span> = HashMap::new();
+        let mut seen: SmallMap<'_, Span> = SmallMap::default();
         if let Some(Val::List(items)) = v.val("files") {
             for i in items {
                 if let Val::File(fc) = &i.v {
-                    if let Some(&first) = seen.get(&fc.name) {
+                    if let Some(first) = seen.get(&fc.name) {
                         self.emit(
                             Diagnostic::new(
                                 codes::DUPLICATE_NAME,
@@ -1230,7 +1233,7 @@ impl<'a> Checker<'a> {
                         );
                         continue;
                     }
-                    seen.insert(fc.name.clone(), i.span);
+                    seen.insert(&fc.name, i.span);
                     out.push(fc.clone());
                 }
             }
@@ -1280,12 +1283,12 @@ impl<'a> Checker<'a> {
 
     fn patches(&mut self, b: &CBlock<'a>) -> Vec<Patch> {
         let mut out: Vec<Patch> = Vec::new();
-        let mut seen: HashMap<&'a str, Span> = HashMap::new();
+        let mut seen: SmallMap<'a, Span> = SmallMap::default();
         for p in b.kids("patch") {
             let Some((target, span)) = p.name else {
                 continue;
             };
-            if let Some(&first) = seen.get(target) {
+            if let Some(first) = seen.get(target) {
                 self.emit(
                     Diagnostic::new(
                         codes::DUPLICATE_BLOCK,

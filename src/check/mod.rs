@@ -49,10 +49,59 @@ pub fn check(
     }
 }
 
+/// A map from names to small values for the sets of names a block holds: a linear scan
+/// for the usual handful (no hashing, no allocation when empty), a hash map past
+/// [`SmallMap::LINEAR`] entries, so a block with thousands of keys stays linear.
+pub(crate) struct SmallMap<'a, V> {
+    small: Vec<(&'a str, V)>,
+    big: Option<HashMap<&'a str, V>>,
+}
+
+impl<V> Default for SmallMap<'_, V> {
+    fn default() -> Self {
+        SmallMap {
+            small: Vec::new(),
+            big: None,
+        }
+    }
+}
+
+impl<'a, V: Copy> SmallMap<'a, V> {
+    const LINEAR: usize = 16;
+
+    /// The value of a name.
+    pub(crate) fn get(&self, k: &str) -> Option<V> {
+        match &self.big {
+            Some(m) => m.get(k).copied(),
+            None => self.small.iter().find(|(n, _)| *n == k).map(|(_, v)| *v),
+        }
+    }
+
+    /// Adds a name (the caller checked it is new).
+    pub(crate) fn insert(&mut self, k: &'a str, v: V) {
+        if let Some(m) = &mut self.big {
+            m.insert(k, v);
+            return;
+        }
+        self.small.push((k, v));
+        if self.small.len() > Self::LINEAR {
+            self.big = Some(self.small.drain(..).collect());
+        }
+    }
+
+    /// Every name.
+    pub(crate) fn keys(&self) -> Box<dyn Iterator<Item = &'a str> + '_> {
+        match &self.big {
+            Some(m) => Box::new(m.keys().copied()),
+            None => Box::new(self.small.iter().map(|(n, _)| *n)),
+        }
+    }
+}
+
 /// Names visible in one block: its `let` bindings.
 #[derive(Default)]
 struct Scope<'a> {
-    lets: HashMap<&'a str, &'a ast::Let>,
+    lets: SmallMap<'a, &'a ast::Let>,
 }
 
 /// What `${app}` and `${namespace}` mean while an app is checked.
@@ -151,7 +200,7 @@ impl<'a> Checker<'a> {
     /// The closest `let` name (or built-in name) to `name`.
     fn suggest_let(&self, name: &str, depth: usize) -> Option<&'a str> {
         let scopes = &self.scopes[..depth.min(self.scopes.len())];
-        let lets = scopes.iter().flat_map(|s| s.lets.keys().copied());
+        let lets = scopes.iter().flat_map(|s| s.lets.keys());
         let builtins = ["app", "namespace"].into_iter();
         self.suggest(name, lets.chain(builtins))
     }
@@ -165,7 +214,7 @@ impl<'a> Checker<'a> {
         let mut scope = Scope::default();
         for l in lets {
             self.all_lets.push(l);
-            if let Some(first) = scope.lets.get(l.name.name.as_str()) {
+            if let Some(first) = scope.lets.get(&l.name.name) {
                 let first = first.name.span;
                 self.emit(
                     Diagnostic::new(
@@ -196,7 +245,7 @@ impl<'a> Checker<'a> {
     fn lookup_let(&mut self, name: &str, depth: usize) -> Option<(usize, &'a ast::Let)> {
         let depth = depth.min(self.scopes.len());
         for i in (0..depth).rev() {
-            if let Some(&l) = self.scopes[i].lets.get(name) {
+            if let Some(l) = self.scopes[i].lets.get(name) {
                 self.used_lets.insert(l.name.span.start);
                 return Some((i + 1, l));
             }

@@ -6,9 +6,9 @@
 //! profile (`Options::profile`) is applied after the profiles it extends, in order, to
 //! the checked trees before the model is built.
 
-use super::Checker;
 use super::schema::{self, BlockSchema, Naming, Ty};
 use super::types::{CBlock, CField, Val};
+use super::{Checker, SmallMap};
 use crate::diag::{Diagnostic, codes};
 use crate::source::Span;
 use crate::syntax::ast;
@@ -184,13 +184,13 @@ impl<'a> Checker<'a> {
             .collect();
         let mut resolved: HashMap<*const ast::Profile, Vec<Override<'a>>> = HashMap::new();
         for p in profiles {
-            let mut seen: HashMap<String, Span> = HashMap::new();
-            let mut ovs = Vec::new();
+            // Paths compared as written (their source text): no allocation per field.
+            let mut seen: SmallMap<'a, Span> = SmallMap::default();
+            let mut ovs = Vec::with_capacity(p.fields.len());
             for f in &p.fields {
-                let key: Vec<&str> = f.path.iter().map(|k| k.name.as_str()).collect();
-                let key = key.join(".");
-                if let Some(&first) = seen.get(&key) {
-                    let whole = path_span(f);
+                let whole = path_span(f);
+                let key = self.source_slice(whole);
+                if let Some(first) = seen.get(key) {
                     self.emit(
                         Diagnostic::new(
                             codes::DUPLICATE_FIELD,
@@ -204,7 +204,7 @@ impl<'a> Checker<'a> {
                     );
                     continue;
                 }
-                seen.insert(key, path_span(f));
+                seen.insert(key, whole);
                 if let Some(o) = self.resolve_override(f, apps, &app_index) {
                     ovs.push(o);
                 }
@@ -303,15 +303,15 @@ impl<'a> Checker<'a> {
                     if !free.dotted {
                         self.check_key(seg, free.key);
                     }
-                    return self.override_value(
-                        f,
-                        app_i,
-                        steps,
-                        seg,
-                        &segs[i..],
-                        free.value,
-                        false,
-                    );
+                    let o =
+                        self.override_value(f, app_i, steps, seg, &segs[i..], free.value, false);
+                    if let Some(Override {
+                        op: Op::Set(field), ..
+                    }) = &o
+                    {
+                        self.check_label_value(s.id, &field.val, field.span);
+                    }
+                    return o;
                 }
                 self.emit(
                     Diagnostic::new(

@@ -281,7 +281,41 @@ pub struct BlockSchema {
     pub k8s: &'static str,
 }
 
+impl Field {
+    /// Markdown for an editor's hover: the field's type, default, doc and the Kubernetes
+    /// fields it becomes. `required` as the enclosing block says
+    /// ([`BlockSchema::is_required`]).
+    pub fn hover(&self, required: bool) -> String {
+        let mut s = format!("`{}`: `{}`", self.name, self.ty.describe());
+        if required {
+            s.push_str(" (required)");
+        } else if let Some(d) = self.default {
+            s.push_str(&format!(" (default: {d})"));
+        }
+        s.push_str("\n\n");
+        s.push_str(self.doc);
+        if !self.k8s.is_empty() {
+            s.push_str("\n\nBecomes ");
+            s.push_str(
+                &self
+                    .k8s
+                    .iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            );
+            s.push('.');
+        }
+        s
+    }
+}
+
 impl BlockSchema {
+    /// Markdown for an editor's hover on the block's kind.
+    pub fn hover(&self) -> String {
+        format!("`{}`\n\n{}\n\nBecomes: {}.", self.title, self.doc, self.k8s)
+    }
+
     /// All fields, in table order.
     pub fn fields(&self) -> impl Iterator<Item = &'static Field> + '_ {
         self.fields.iter().flat_map(|g| g.iter())

@@ -4,16 +4,15 @@
 //! checked values that `build` turns into the model. Nothing here stops at the first
 //! error: a bad value becomes [`Val::Error`] and the walk goes on.
 
-use super::Checker;
 use super::model::{
     Cpu, Duration, EnvFrom, EnvValue, FileContent, Image, Memory, ProbeCheck, Toleration,
 };
 use super::schema::{self, BlockSchema, KeyTy, Naming, Ty};
 use super::values::{self, QuantityError};
+use super::{Checker, SmallMap};
 use crate::diag::{Diagnostic, codes};
 use crate::source::{Loc, Span};
 use crate::syntax::ast;
-use std::collections::HashMap;
 
 /// A value with the span it came from.
 #[derive(Debug, Clone, PartialEq)]
@@ -245,14 +244,14 @@ impl<'a> Checker<'a> {
             schema: s,
             name,
             header,
-            fields: Vec::new(),
+            fields: Vec::with_capacity(b.entries.len()),
             children: Vec::new(),
             templated: b.template.is_some(),
             removed: false,
             errors: false,
         };
         // Free-key blocks can be large (hundreds of env vars): duplicates by hash.
-        let mut seen_keys: HashMap<&'a str, Span> = HashMap::new();
+        let mut seen_keys: SmallMap<'a, Span> = SmallMap::default();
         let mut seen_blocks: Vec<(&'static str, Span)> = Vec::new();
         for entry in &b.entries {
             match entry {
@@ -484,7 +483,7 @@ impl<'a> Checker<'a> {
         &mut self,
         f: &'a ast::Field,
         s: &'static BlockSchema,
-        seen: &mut HashMap<&'a str, Span>,
+        seen: &mut SmallMap<'a, Span>,
     ) -> Option<CField<'a>> {
         let key = f.path.first()?;
         let dotted_ok = s.free.is_some_and(|fk| fk.dotted);
@@ -503,15 +502,9 @@ impl<'a> Checker<'a> {
             return None;
         }
         let ty = if let Some(free) = s.free {
-            let name = if free.dotted {
-                // The whole dotted path is the key of a patch.
-                None
-            } else {
-                Some(key.name.as_str())
-            };
-            if let Some(name) = name {
+            // A dotted key (a patch path) is checked by lowering against the object.
+            if !free.dotted {
                 self.check_key(key, free.key);
-                let _ = name;
             }
             free.value
         } else {
@@ -525,14 +518,13 @@ impl<'a> Checker<'a> {
         };
         // Duplicates: the key, or the whole dotted path of a patch.
         let dup_key: &'a str = if f.path.len() > 1 {
-            // Patch paths: compare by the span text would allocate; the source slice of
-            // the path is the same for the same path written the same way.
+            // A patch path is compared as written (its source text): no allocation.
             let whole = f.path[0].span.to(f.path[f.path.len() - 1].span);
             self.source_slice(whole)
         } else {
             key.name.as_str()
         };
-        if let Some(&first) = seen.get(dup_key) {
+        if let Some(first) = seen.get(dup_key) {
             self.emit(
                 Diagnostic::new(
                     codes::DUPLICATE_FIELD,
@@ -564,21 +556,7 @@ impl<'a> Checker<'a> {
                 .help(format!("give it a value: {}", ty.expectation())),
             );
         }
-        if let Val::Str(text) = &val
-            && (s.id == "labels" || s.id == "node_selector")
-            && !values::label_value_ok(text)
-        {
-            self.emit(
-                Diagnostic::new(
-                    codes::INVALID_LABEL,
-                    self.file,
-                    f.value.span,
-                    format!("`{text}` is not a valid label value"),
-                )
-                .label("invalid label value")
-                .help("label values are up to 63 letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit; use `annotations` for free text"),
-            );
-        }
+        self.check_label_value(s.id, &val, f.value.span);
         Some(CField {
             key: key.name.as_str(),
             path: &f.path,
@@ -586,6 +564,25 @@ impl<'a> Checker<'a> {
             val,
             span: f.value.span,
         })
+    }
+
+    /// Values of `labels` and `node_selector` are label values.
+    pub(crate) fn check_label_value(&mut self, block_id: &str, val: &Val, span: Span) {
+        if let Val::Str(text) = val
+            && (block_id == "labels" || block_id == "node_selector")
+            && !values::label_value_ok(text)
+        {
+            self.emit(
+                Diagnostic::new(
+                    codes::INVALID_LABEL,
+                    self.file,
+                    span,
+                    format!("`{text}` is not a valid label value"),
+                )
+                .label("invalid label value")
+                .help("label values are up to 63 letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit; use `annotations` for free text"),
+            );
+        }
     }
 
     /// Checks the key of a free-key block.
