@@ -27,6 +27,18 @@ pub fn to_yaml(objects: &[Object]) -> String {
     out
 }
 
+/// Objects given by reference as one multi-document YAML stream.
+pub fn to_yaml_refs(objects: &[&Object]) -> String {
+    let mut out = String::with_capacity(objects.len() * 1536);
+    for (i, o) in objects.iter().enumerate() {
+        if i > 0 {
+            out.push_str("---\n");
+        }
+        write_document(&mut out, &o.value);
+    }
+    out
+}
+
 /// One YAML document (no `---`) for any JSON value.
 pub fn value_to_yaml(value: &Value) -> String {
     let mut out = String::new();
@@ -259,20 +271,21 @@ fn write_quoted(out: &mut String, s: &str) {
     out.push('"');
 }
 
-/// The file (without directory) an object goes to in a bundle: its apply-order group.
-pub fn bundle_file(o: &Object) -> String {
-    let rank = order::rank(&o.kind);
-    format!("{:02}-{}.yaml", rank, order::group_name(rank))
-}
-
-/// Writes the bundle under `dir`: one directory per app, one file per object-kind group
-/// (`00-namespace.yaml`, `06-services.yaml`, ...), numbered in apply order.
+/// Writes the bundle under `dir`: one directory per app, one file per release phase and
+/// job step (`01-setup.yaml`, `02-pre-deploy.yaml`, `03-install-jobs.yaml`,
+/// `04-deploy.yaml`, ...), numbered in apply order (see [`order::bundle_files`]).
 ///
 /// Atomic: everything is written to a fresh directory next to `dir` and synced, then
 /// renamed into place (the previous bundle, if any, is renamed aside first and deleted
 /// last). A failure at any point leaves the previous bundle byte-identical, never half
 /// a bundle.
 pub fn write_bundle(objects: &[Object], dir: &Path) -> io::Result<()> {
+    write_files(&order::bundle_files(objects), dir)
+}
+
+/// Writes `files` (paths relative to `dir`) as the whole new content of `dir`,
+/// atomically, as [`write_bundle`] does.
+pub fn write_files(files: &[(PathBuf, String)], dir: &Path) -> io::Result<()> {
     let parent = match dir.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -288,36 +301,17 @@ pub fn write_bundle(objects: &[Object], dir: &Path) -> io::Result<()> {
     // Leftovers of a crashed run with the same pid are ours to remove.
     let _ = std::fs::remove_dir_all(&tmp);
     let _ = std::fs::remove_dir_all(&old);
-    let result = write_tree(objects, &tmp).and_then(|()| swap(&tmp, dir, &old));
+    let result = write_tree(files, &tmp).and_then(|()| swap(&tmp, dir, &old));
     if result.is_err() {
         let _ = std::fs::remove_dir_all(&tmp);
     }
     result
 }
 
-fn write_tree(objects: &[Object], tmp: &Path) -> io::Result<()> {
+fn write_tree(files: &[(PathBuf, String)], tmp: &Path) -> io::Result<()> {
     std::fs::create_dir(tmp)?;
-    // Group by (app, file), keeping object order inside each file.
-    let mut files: Vec<(PathBuf, String)> = Vec::new();
-    let mut index: std::collections::HashMap<(&str, usize), usize> =
-        std::collections::HashMap::new();
-    for o in objects {
-        let app = if o.app.is_empty() { "_" } else { &o.app };
-        let rank = order::rank(&o.kind);
-        let i = *index.entry((app, rank)).or_insert_with(|| {
-            files.push((Path::new(app).join(bundle_file(o)), String::new()));
-            files.len() - 1
-        });
-        let Some((_, text)) = files.get_mut(i) else {
-            continue;
-        };
-        if !text.is_empty() {
-            text.push_str("---\n");
-        }
-        write_document(text, &o.value);
-    }
     let mut dirs: Vec<PathBuf> = Vec::new();
-    for (path, text) in &files {
+    for (path, text) in files {
         let full = tmp.join(path);
         if let Some(d) = full.parent()
             && !dirs.iter().any(|x| x == d)

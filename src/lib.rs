@@ -65,6 +65,9 @@ pub struct Options {
     pub profile: Option<String>,
     /// `--kube-version`: the Kubernetes minor version targeted (None: the newest).
     pub kube_version: Option<lower::KubeVersion>,
+    /// `--for`: the deploy tool the bundle is written for (default: plain phases for
+    /// `kubectl` and `kiln plan`).
+    pub target: order::Target,
 }
 
 /// The front half of the pipeline: what `kiln check` and the language server see.
@@ -82,13 +85,22 @@ pub struct Analysis {
 pub fn analyze(source: &Source, options: &Options) -> Analysis {
     let file = source.entry_file();
     let (ast, mut diagnostics) = syntax::parse(source.entry, &file.text);
-    let model = if diagnostics.has_errors() {
+    let mut model = if diagnostics.has_errors() {
         None
     } else {
         let (model, check_diags) = check::check(source, &ast, options);
         diagnostics.extend(check_diags);
         model
     };
+    // The release-order rules that need the whole job graph (K05xx), so `kiln check`
+    // and the language server report them too.
+    if let Some(m) = &model {
+        let order_diags = order::check(m);
+        if order_diags.has_errors() {
+            model = None;
+        }
+        diagnostics.extend(order_diags);
+    }
     diagnostics.sort();
     Analysis {
         ast,
@@ -126,6 +138,7 @@ pub fn compile(source: &Source, options: &Options) -> Result<Bundle, Diagnostics
         Ok((mut objects, lower_warnings)) => {
             warnings.extend(lower_warnings);
             order::sort(&mut objects);
+            warnings.extend(order::retarget(&model, &mut objects, options.target));
             Ok(Bundle { objects, warnings })
         }
         Err(errors) => {

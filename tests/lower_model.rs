@@ -328,6 +328,10 @@ fn csis_objects_in_apply_order() {
         format!("ConfigMap {}", cm[0]),
         "NetworkPolicy csis".to_owned(),
         "NetworkPolicy csis-web".to_owned(),
+        // The release phases: migrate before the workloads, seed (on_install, after
+        // migrate) in the next step.
+        format!("Job {}", jobs[0]),
+        format!("Job {}", jobs[1]),
         "Service csis-web".to_owned(),
         "Deployment csis-web".to_owned(),
         "Deployment csis-queue".to_owned(),
@@ -335,8 +339,6 @@ fn csis_objects_in_apply_order() {
         "PodDisruptionBudget csis-web".to_owned(),
         "PodDisruptionBudget csis-queue".to_owned(),
         "Ingress csis-web".to_owned(),
-        format!("Job {}", jobs[0]),
-        format!("Job {}", jobs[1]),
         "CronJob csis-nightly".to_owned(),
     ];
     assert_eq!(kinds, expected);
@@ -387,9 +389,18 @@ fn job_names_follow_what_the_job_runs() {
     for n in &a {
         assert_eq!(n.rsplit('-').next().map(str::len), Some(8), "{n}");
     }
-    // Resources are not what a job runs: the name stays.
+    // A Job's pod template cannot change once created: new resources are a new Job
+    // (an unchanged name would make `kubectl apply` fail on an immutable field).
     let mut m = csis();
     m.apps[0].jobs[0].container.cpu = Some(cpu("1", "2"));
+    let r = names_of(&compile(&m), "Job");
+    assert_ne!(r[0], a[0]);
+    assert_eq!(r[1], a[1]);
+    // What can change on a live Job (deadline, retries, ttl) keeps the name.
+    let mut m = csis();
+    m.apps[0].jobs[0].timeout = Some(Duration { secs: 1200 });
+    m.apps[0].jobs[0].retries = Some(3);
+    m.apps[0].jobs[0].ttl = Some(Duration { secs: 60 });
     assert_eq!(names_of(&compile(&m), "Job"), a);
     // A new image is: both jobs get new names.
     let mut m = csis();
@@ -849,16 +860,12 @@ fn bundle_is_written_atomically() {
     files.sort();
     assert_eq!(
         files,
+        // One file per release phase and job step, numbered in apply order.
         [
-            "00-namespace.yaml",
-            "02-access.yaml",
-            "03-config.yaml",
-            "05-network-policies.yaml",
-            "06-services.yaml",
-            "08-workloads.yaml",
-            "09-scaling.yaml",
-            "10-ingress.yaml",
-            "11-jobs.yaml",
+            "01-setup.yaml",
+            "02-pre-deploy.yaml",
+            "03-install-jobs.yaml",
+            "04-deploy.yaml",
         ]
     );
     let snapshot = |d: &std::path::Path| -> Vec<(String, Vec<u8>)> {
@@ -894,8 +901,8 @@ fn bundle_is_written_atomically() {
     let mut m = csis();
     m.apps[0].crons.clear();
     emit::write_bundle(&compile(&m), &dir).unwrap_or_else(|e| panic!("{e}"));
-    let jobs = std::fs::read_to_string(dir.join("csis/11-jobs.yaml")).unwrap_or_default();
-    assert!(!jobs.contains("CronJob"));
+    let deploy = std::fs::read_to_string(dir.join("csis/04-deploy.yaml")).unwrap_or_default();
+    assert!(deploy.contains("kind: Deployment") && !deploy.contains("CronJob"));
 }
 
 /// With `KILN_LOWER_DUMP=DIR`, writes each object of the hand-built models to its own

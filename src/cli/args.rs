@@ -49,9 +49,15 @@ pub enum Command {
     Check(CheckArgs),
     /// Compile a file into Kubernetes YAML (stdout, or a bundle directory with -o).
     #[command(
-        after_help = "Examples:\n  kiln compile examples/csis/app.kiln              # YAML stream on stdout\n  kiln compile app.kiln -o out/                    # one directory per app, written atomically\n  kiln compile app.kiln --profile staging\n  kiln compile app.kiln --kube-version 1.33\n\nExit status: 0 compiled, 2 input errors, 3 I/O failure."
+        after_help = "Examples:\n  kiln compile examples/csis/app.kiln              # YAML stream on stdout\n  kiln compile app.kiln -o out/                    # one directory per app, written atomically\n  kiln compile app.kiln --profile staging\n  kiln compile app.kiln --kube-version 1.33\n  kiln compile app.kiln --for helm -o charts/        # a chart per app, jobs as hooks\n\nExit status: 0 compiled, 2 input errors, 3 I/O failure."
     )]
     Compile(CompileArgs),
+    /// Write the release plan: a POSIX shell script that applies each phase with kubectl
+    /// and waits for every job and rollout.
+    #[command(
+        after_help = "Examples:\n  kiln plan examples/csis/app.kiln -o release.sh   # then: sh release.sh\n  kiln plan app.kiln --dry-run                     # the steps, in words\n  sh release.sh --dry-run                          # the same, from the script\n  kiln plan app.kiln --keep 5 > release.sh          # keep 5 releases of hashed ConfigMaps\n\nThe script stops at the first failed job or rollout (showing the pods' logs and events),\nruns on_install jobs only on the first release, and deletes old hashed ConfigMaps.\nSee docs/ordering.md.\n\nExit status: 0 written, 2 input errors, 3 I/O failure."
+    )]
+    Plan(PlanArgs),
     /// Format files in the canonical layout (in place, or check only).
     #[command(
         after_help = "Examples:\n  kiln fmt app.kiln\n  kiln fmt --check            # every .kiln file under the current directory\n  cat app.kiln | kiln fmt -   # stdin to stdout\n\nExit status: 0 formatted (or already formatted), 1 --check found files to reformat,\n2 a file has syntax errors (it is left untouched)."
@@ -106,6 +112,43 @@ pub struct CompileArgs {
     /// Target Kubernetes version (1.33 to 1.37; default the newest).
     #[arg(long, value_name = "1.MINOR")]
     pub kube_version: Option<String>,
+    /// The deploy tool the bundle is written for: plain phases (for `kiln plan`), Argo CD
+    /// sync waves and hooks, a Helm chart with hooks, kapp change groups.
+    #[arg(long = "for", value_enum, value_name = "TOOL", default_value_t = ForTarget::Kubectl)]
+    pub target: ForTarget,
+    /// Shared options.
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// `--for`: the deploy tool.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ForTarget {
+    /// Numbered phase files; `kiln plan` does the waiting.
+    Kubectl,
+    /// `argocd.argoproj.io/sync-wave` and hooks.
+    Argocd,
+    /// A chart per app (`Chart.yaml`, `templates/`), jobs as hooks.
+    Helm,
+    /// `kapp.k14s.io/change-group` and `change-rule`.
+    Kapp,
+}
+
+/// `kiln plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The file to release (`-` for standard input).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Write the script to this file (atomically, executable) instead of stdout.
+    #[arg(short, long, value_name = "SCRIPT")]
+    pub output: Option<PathBuf>,
+    /// Print the steps in words instead of the script; nothing is run.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// How many releases' hashed ConfigMaps to keep (the current one included).
+    #[arg(long, value_name = "N", default_value_t = crate::order::plan::DEFAULT_KEEP)]
+    pub keep: usize,
     /// Shared options.
     #[command(flatten)]
     pub common: CommonArgs,

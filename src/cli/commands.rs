@@ -13,6 +13,7 @@ pub fn dispatch(cli: Cli) -> u8 {
     match cli.command {
         Command::Check(a) => check(&a, Printer::new(a.common.format, cli.color)),
         Command::Compile(a) => compile(&a, Printer::new(a.common.format, cli.color)),
+        Command::Plan(a) => super::plan::run(&a, Printer::new(a.common.format, cli.color)),
         Command::Fmt(a) => fmt(&a, Printer::new(Format::Text, cli.color)),
         Command::Explain(a) => explain(&a),
         Command::Lsp => crate::lsp::run_stdio(),
@@ -110,6 +111,7 @@ fn kube_version(text: &str) -> Result<crate::lower::KubeVersion, String> {
 
 fn compile(a: &CompileArgs, printer: Printer) -> u8 {
     let mut opts = options(&a.common);
+    opts.target = a.target.into();
     if let Some(v) = &a.kube_version {
         match kube_version(v) {
             Ok(v) => opts.kube_version = Some(v),
@@ -150,7 +152,7 @@ fn compile(a: &CompileArgs, printer: Printer) -> u8 {
             }
         }
         Some(dir) => {
-            if let Err(e) = crate::emit::write_bundle(&bundle.objects, dir) {
+            if let Err(e) = super::plan::write_bundle(&bundle.objects, opts.target, &a.file, dir) {
                 printer.failure(&format!(
                     "cannot write the bundle to `{}`: {e} (the previous contents are unchanged)",
                     dir.display()

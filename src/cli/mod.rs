@@ -8,6 +8,7 @@
 mod args;
 mod commands;
 mod output;
+mod plan;
 
 use clap::Parser;
 use std::process::ExitCode;

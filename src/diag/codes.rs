@@ -667,4 +667,60 @@ codes! {
          ```kiln\ningress { host = \"csis.example.com\" }   // warning: no `tls`\n```\n\n\
          Fix: set `tls = \"secret-name\"` to a Secret holding the certificate (e.g. one \
          cert-manager maintains).";
+    /// A job that runs before the workloads waits for one that runs after them.
+    JOB_ORDER_IMPOSSIBLE = "K0501", "job-order-impossible", Error,
+        "a job that runs before the workloads waits for one that runs after them",
+        "A release runs `before_deploy` jobs before the workloads roll and `after_deploy` \
+         jobs once they rolled out. An `on_install` job runs with the `before_deploy` jobs, \
+         unless it waits for an `after_deploy` job: then it runs after the workloads too. \
+         A `before_deploy` job that waits, directly or through such `on_install` jobs, for \
+         an `after_deploy` job could never start: the diagnostic shows the whole chain.\n\n\
+         ```kiln\njob migrate { run = before_deploy  after = [seed] }   // error\njob seed    { run = on_install     after = [notify] }\njob notify  { run = after_deploy }\n```\n\n\
+         Fix: remove one `after` link of the chain, or make the first job `after_deploy` \
+         too (the \"deploy, then migrate\" strategy, see docs/ordering.md).";
+    /// A release job waits for a manual job.
+    AFTER_MANUAL_JOB = "K0502", "after-manual-job", Error,
+        "a job waits for a manual job",
+        "A `manual` job never runs in a release (it is a suspended CronJob an operator \
+         starts with `kubectl create job --from=cronjob/...`), so a release job that waits \
+         for it would wait forever.\n\n\
+         ```kiln\njob backfill { run = manual }\njob migrate  { after = [backfill] }   // error\n```\n\n\
+         Fix: remove the manual job from `after`, or give it a `run` phase.";
+    /// A release with downtime.
+    RELEASE_DOWNTIME = "K0503", "release-downtime", Warning,
+        "the release scales the app to zero while a migration runs",
+        "`compatible = none` says the previous release's code cannot run on the schema the \
+         job leaves behind. `kiln plan` then takes the \"downtime\" strategy: it scales the \
+         app's services and workers to zero, runs the job, and scales them back, so no old \
+         pod ever talks to the new schema. The app is down meanwhile, on every release.\n\n\
+         ```kiln\njob migrate {\n  command    = [\"rails\", \"db:migrate\"]\n  compatible = none   // warning: every release has downtime\n}\n```\n\n\
+         Fix: write migrations the previous release survives (add columns and tables \
+         first, remove them a release later) and drop `compatible = none`.";
+    /// A job setting that does nothing where it is.
+    JOB_SETTING_IGNORED = "K0504", "job-setting-ignored", Warning,
+        "a setting of a manual job has no effect",
+        "A `manual` job is not part of a release: an operator starts it (a suspended \
+         CronJob, `kubectl create job --from=cronjob/...`). `after` orders nothing there, \
+         and `compatible = none` cannot stop workloads around a job no release runs.\n\n\
+         ```kiln\njob backfill { run = manual  after = [migrate] }   // warning\n```\n\n\
+         Fix: remove the setting, or change the job's `run`.";
+    /// The deploy tool cannot express the downtime strategy.
+    DOWNTIME_NOT_EXPRESSIBLE = "K0505", "downtime-not-expressible", Warning,
+        "the deploy tool cannot stop the workloads around a migration",
+        "With `compatible = none`, the old code must not run while the job runs. Only \
+         `kiln plan` (the `kubectl` target) can scale the services and workers to zero \
+         and back: Argo CD, Helm and kapp apply the job before the workloads roll, but the \
+         previous release's pods keep serving while it runs.\n\n\
+         ```kiln\njob migrate { compatible = none }   // warning with `--for helm`\n```\n\n\
+         Fix: release with `kiln plan`, or make the migration compatible with the \
+         previous release.";
+    /// An on_install job Argo CD would run on every sync.
+    INSTALL_JOB_UNGUARDED = "K0506", "install-job-unguarded", Warning,
+        "the on_install job cannot be limited to the first sync",
+        "Argo CD has no \"first sync only\" hook. kiln guards an `on_install` job instead: \
+         its command is started by `/bin/sh`, which exits at once when the app's install \
+         marker ConfigMap (mounted, optional) exists. That needs the job's `command`: \
+         without one, kiln does not know what to start, and the job runs on every sync.\n\n\
+         ```kiln\njob seed { run = on_install }   // warning with `--for argocd`: no `command`\n```\n\n\
+         Fix: give the job a `command` (and an image with `/bin/sh`).";
 }

@@ -4,7 +4,8 @@ use super::Cx;
 use super::meta::{self, Block, ContentHash};
 use super::pod::{self, PodIn};
 use super::workload::{LABEL_MAX, SUFFIXED_MAX, check_name};
-use crate::check::model::{App, Concurrency, Cron, Job, Scheduling};
+use crate::check::model::{App, Concurrency, Cron, Job, Patch, RunPhase, Scheduling};
+use crate::order::jobs::Slot;
 use k8s_openapi::api::batch::v1 as batch;
 use k8s_openapi::api::core::v1 as core;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -84,51 +85,41 @@ fn pod_in<'a>(
     }
 }
 
-/// The hash of what a job runs: every container's image, command, args, env and envFrom
-/// (whose ConfigMap names carry the hash of their content), and the ConfigMaps of files
-/// it mounts. Same inputs → same Job name; a new image or config → a new Job.
-fn runs_hash(spec: &core::PodSpec, file_cms: &[String]) -> String {
+/// The hash a Job's name carries: its pod template as kiln generated it (image,
+/// command, args, env, the names of the hashed ConfigMaps it reads, volumes, resources,
+/// labels), its pod failure policy and the job's `patch` blocks. Everything a Job's API
+/// object cannot change after creation is in it: a release that changes any of it gets
+/// a new Job (so the job runs again, and `kubectl apply` never meets an immutable field),
+/// and an unchanged release gets the same name, so the finished Job is reused.
+/// `backoffLimit`, `activeDeadlineSeconds` and `ttlSecondsAfterFinished` are left out:
+/// they can be changed on an existing Job, and changing them should not re-run it.
+fn runs_hash(template: &core::PodTemplateSpec, patches: &[Patch]) -> String {
     let mut h = ContentHash::default();
-    let containers = spec
-        .init_containers
-        .iter()
-        .flatten()
-        .chain(&spec.containers);
-    for c in containers {
-        h.str(&c.name);
-        h.str(c.image.as_deref().unwrap_or_default());
-        for part in c.command.iter().flatten() {
-            h.str("cmd").str(part);
+    h.str(&serde_json::to_string(template).unwrap_or_default());
+    h.str(&serde_json::to_string(&pod_failure_policy()).unwrap_or_default());
+    for p in patches {
+        h.str("patch").str(&p.target);
+        for set in &p.sets {
+            h.str(&set.path.join("."))
+                .str(&serde_json::to_string(&set.value).unwrap_or_default());
         }
-        for part in c.args.iter().flatten() {
-            h.str("arg").str(part);
-        }
-        if let Some(env) = &c.env {
-            h.str(&serde_json::to_string(env).unwrap_or_default());
-        }
-        if let Some(from) = &c.env_from {
-            h.str(&serde_json::to_string(from).unwrap_or_default());
-        }
-    }
-    for cm in file_cms {
-        h.str(cm);
     }
     h.hex(8)
 }
 
-/// A Job `{app}-{job}-{hash8}`.
-pub fn lower_job(cx: &mut Cx, app: &App, j: &Job, app_cm: Option<&str>) {
+/// A Job `{app}-{job}-{hash8}`, in the phase and step `slot` gives it; a `manual` job
+/// becomes a suspended CronJob instead (see [`lower_manual`]).
+pub fn lower_job(cx: &mut Cx, app: &App, j: &Job, app_cm: Option<&str>, slot: Option<Slot>) {
+    if j.run == RunPhase::Manual {
+        lower_manual(cx, app, j, app_cm);
+        return;
+    }
     let b = job_block(j);
     let out = pod::pod(
         cx,
         &pod_in(app, b, &j.container, &j.volumes, &j.scheduling, app_cm),
     );
-    let hash = out
-        .template
-        .spec
-        .as_ref()
-        .map(|s| runs_hash(s, &out.file_config_maps))
-        .unwrap_or_default();
+    let hash = runs_hash(&out.template, &j.patches);
     let name = format!("{}-{}-{hash}", app.name, j.name);
     // The Job controller puts the name in a label of its pods.
     if !check_name(cx, &name, LABEL_MAX, "Job", j.loc) {
@@ -156,6 +147,69 @@ pub fn lower_job(cx: &mut Cx, app: &App, j: &Job, app_cm: Option<&str>) {
     cx.push(app, &j.name, &job);
     if let Some(o) = cx.objects.last_mut() {
         o.run = Some(j.run);
+        if let Some(slot) = slot {
+            o.phase = slot.phase;
+            o.step = slot.step;
+        }
+    }
+}
+
+/// A schedule that never fires (there is no 31 February): a manual job's CronJob only
+/// runs when an operator creates a Job from it, even if someone unsuspends it.
+pub const NEVER: &str = "0 0 31 2 *";
+
+/// A `manual` job: a suspended CronJob `{app}-{job}` that never fires on its own, the
+/// Kubernetes idiom for a job template an operator runs on demand
+/// (`kubectl create job --from=cronjob/{app}-{job} {app}-{job}-$(date +%s)`). A plain
+/// Job would start the moment the bundle is applied.
+fn lower_manual(cx: &mut Cx, app: &App, j: &Job, app_cm: Option<&str>) {
+    let b = job_block(j);
+    let name = meta::object_name(app, &b);
+    // Jobs created from it are named by the operator; keep room for a suffix.
+    if !check_name(cx, &name, SUFFIXED_MAX, "CronJob", j.loc) {
+        return;
+    }
+    let out = pod::pod(
+        cx,
+        &pod_in(app, b, &j.container, &j.volumes, &j.scheduling, app_cm),
+    );
+    let cron = batch::CronJob {
+        metadata: meta::object_meta(app, &b, name),
+        spec: batch::CronJobSpec {
+            schedule: NEVER.to_owned(),
+            suspend: Some(true),
+            concurrency_policy: Some("Forbid".to_owned()),
+            successful_jobs_history_limit: Some(1),
+            failed_jobs_history_limit: Some(1),
+            job_template: batch::JobTemplateSpec {
+                metadata: Some(ObjectMeta {
+                    labels: Some(meta::labels(app, &b)),
+                    annotations: meta::annotations(app, &b),
+                    ..Default::default()
+                }),
+                spec: Some(batch::JobSpec {
+                    backoff_limit: Some(
+                        j.retries
+                            .map_or(DEFAULT_RETRIES, |r| i32::try_from(r).unwrap_or(i32::MAX)),
+                    ),
+                    active_deadline_seconds: Some(
+                        j.timeout.map_or(DEFAULT_TIMEOUT_SECS, |d| secs_i64(d.secs)),
+                    ),
+                    ttl_seconds_after_finished: Some(j.ttl.map_or(DEFAULT_TTL_SECS, |d| {
+                        i32::try_from(d.secs).unwrap_or(i32::MAX)
+                    })),
+                    pod_failure_policy: Some(pod_failure_policy()),
+                    template: out.template,
+                    ..Default::default()
+                }),
+            },
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    cx.push(app, &j.name, &cron);
+    if let Some(o) = cx.objects.last_mut() {
+        o.run = Some(RunPhase::Manual);
     }
 }
 

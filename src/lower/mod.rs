@@ -27,6 +27,7 @@ use crate::diag::{Diagnostic, Diagnostics};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 
+pub use job::DEFAULT_TIMEOUT_SECS as DEFAULT_JOB_TIMEOUT_SECS;
 pub use meta::content_hash;
 pub use workload::default_replicas;
 
@@ -70,6 +71,11 @@ pub struct Object {
     /// For Jobs: when the job runs in a release. The ordering stage groups objects by
     /// release phase with it; `None` for everything applied with the workloads.
     pub run: Option<RunPhase>,
+    /// The release phase the object is applied in (from its kind, or its job's `run`).
+    pub phase: crate::order::Phase,
+    /// For release jobs: the job's step in its phase window (1 first; jobs of one step
+    /// are independent); 0 for every other object.
+    pub step: u32,
 }
 
 impl Object {
@@ -85,9 +91,12 @@ impl Object {
             }
             cur.as_str().unwrap_or_default().to_owned()
         };
+        let kind = field(&value, &["kind"]);
         Object {
             app: app.to_owned(),
-            kind: field(&value, &["kind"]),
+            phase: crate::order::phase_of_kind(&kind),
+            step: 0,
+            kind,
             name: field(&value, &["metadata", "name"]),
             namespace: field(&value, &["metadata", "namespace"]),
             block: block.to_owned(),
@@ -197,9 +206,11 @@ fn lower_app(cx: &mut Cx, app: &App) {
         workload::lower(cx, app, w, app_env.as_deref());
         patch::apply(cx, app, &w.name, &w.patches, start);
     }
+    // Where each job runs in a release (phase and step), from the `after` graph.
+    let slots = crate::order::jobs::slots(app);
     for j in &app.jobs {
         let start = cx.objects.len();
-        job::lower_job(cx, app, j, app_env.as_deref());
+        job::lower_job(cx, app, j, app_env.as_deref(), slots.get(&j.name).copied());
         patch::apply(cx, app, &j.name, &j.patches, start);
     }
     for c in &app.crons {

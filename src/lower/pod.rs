@@ -157,8 +157,6 @@ pub struct PodOut {
     pub claim_templates: Vec<core::PersistentVolumeClaim>,
     /// Whether a PersistentVolumeClaim kiln created is mounted (ReadWriteOnce).
     pub owns_claim: bool,
-    /// Names of ConfigMaps of files mounted (part of what a Job runs).
-    pub file_config_maps: Vec<String>,
 }
 
 fn quantity(s: &str) -> Quantity {
@@ -368,7 +366,6 @@ pub fn pod(cx: &mut Cx, p: &PodIn) -> PodOut {
     let mut volumes: Vec<core::Volume> = Vec::new();
     let mut claim_templates = Vec::new();
     let mut owns_claim = false;
-    let mut file_config_maps = Vec::new();
     for v in p.volumes {
         let mut vol = core::Volume {
             name: v.name.clone(),
@@ -437,7 +434,6 @@ pub fn pod(cx: &mut Cx, p: &PodIn) -> PodOut {
                     .collect();
                 let name =
                     env::hashed_config_map(cx, app, &p.block, &format!("{base}-{}", v.name), data);
-                file_config_maps.push(name.clone());
                 vol.config_map = Some(core::ConfigMapVolumeSource {
                     name,
                     ..Default::default()
@@ -615,7 +611,6 @@ pub fn pod(cx: &mut Cx, p: &PodIn) -> PodOut {
         },
         claim_templates,
         owns_claim,
-        file_config_maps,
     }
 }
 
