@@ -4,7 +4,7 @@
 //! secret names inside strings, and profile paths.
 
 use super::context::{self, Frame, Spot};
-use super::document::Snapshot;
+use super::document::{OffsetMap, Snapshot};
 use super::hover::profile_target;
 use super::{Completion, ItemKind};
 use crate::check::schema::{self, BlockSchema, Naming, RefKind, Ty};
@@ -12,33 +12,52 @@ use crate::index::{Index, SymbolId, SymbolKind};
 use crate::source::Span;
 use crate::syntax::ast;
 
-/// The completions at `offset`.
-pub(crate) fn complete(snap: &Snapshot, offset: u32, snippets: bool) -> Vec<Completion> {
+/// The completions at `offset` in the current text. The blocks around the cursor come
+/// from the current tree, or, when the text being typed broke the parse, from the last
+/// tree that parsed (`good`, with the map from its offsets to the current ones).
+pub(crate) fn complete(
+    current: &Snapshot,
+    good: Option<(&Snapshot, OffsetMap)>,
+    offset: u32,
+    snippets: bool,
+) -> Vec<Completion> {
+    let text = current.text();
+    let (snap, tree_offset, map) = match good {
+        Some((g, m)) if !current.syntax_ok => {
+            (g, m.to_old(offset).unwrap_or(m.edit_start()), Some(m))
+        }
+        _ => (current, offset, None),
+    };
+    // A tree offset in the current text (unchanged before the edited region).
+    let to_new = |o: u32| map.and_then(|m| m.to_new(o)).unwrap_or(o);
     let ast = &snap.analysis.ast;
-    let text = snap.text();
-    let (all_frames, profile) = context::frames(ast, offset);
+    let (all_frames, profile) = context::frames(ast, tree_offset);
     // Only the blocks whose body holds the cursor (not the header being written).
     let frames: Vec<Frame<'_>> = all_frames
         .into_iter()
-        .take_while(|f| f.block.body_span.start < offset && offset < f.block.body_span.end)
+        .take_while(|f| {
+            f.block.body_span.start < tree_offset && tree_offset < f.block.body_span.end
+        })
         .collect();
+    let tree_text = snap.text();
     let from = match (profile, frames.last()) {
-        (Some(p), _) => text
+        (Some(p), _) => tree_text
             .get(p.span.range())
             .and_then(|t| t.find('{'))
-            .map(|i| p.span.start + i as u32 + 1)
+            .map(|i| to_new(p.span.start + i as u32 + 1))
             .filter(|&s| s <= offset),
-        (None, Some(f)) => Some(f.block.body_span.start + 1),
-        (None, None) => Some(
+        (None, Some(f)) => Some(to_new(f.block.body_span.start + 1)),
+        (None, None) => Some(to_new(
             ast.items
                 .iter()
                 .map(item_span)
-                .filter(|s| s.end <= offset)
+                .filter(|s| s.end <= tree_offset)
                 .map(|s| s.end)
                 .max()
                 .unwrap_or(0),
-        ),
+        )),
     };
+    let from = from.map(|f| f.min(offset));
     let Some(from) = from else { return Vec::new() };
     let typing = context::typing(text, from, offset);
     let mut cx = Cx {
@@ -101,7 +120,7 @@ pub(crate) fn complete(snap: &Snapshot, offset: u32, snippets: bool) -> Vec<Comp
                 key_type(sch, &key)
             };
             match (call, string) {
-                (_, Some((_, true))) => cx.lets(offset, true),
+                (_, Some((_, true))) => cx.lets(tree_offset, true),
                 (Some((func, arg)), None) => {
                     if func == "toleration" && arg.as_deref() == Some("effect") {
                         cx.words(schema::TAINT_EFFECTS);
@@ -131,7 +150,7 @@ pub(crate) fn complete(snap: &Snapshot, offset: u32, snippets: bool) -> Vec<Comp
                     if profile.is_some() {
                         cx.keyword("none", "none", "removes the field or block");
                     } else {
-                        cx.lets(offset, false);
+                        cx.lets(tree_offset, false);
                     }
                 }
             }
@@ -587,5 +606,109 @@ fn collect_expr_secrets(e: &ast::Expr, key: &str, out: &mut Vec<String>, depth: 
             out.extend(plain(e));
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lsp::document::Document;
+
+    /// Labels offered at `|` in `text`.
+    fn labels(text: &str) -> Vec<String> {
+        let offset = text.find('|').unwrap() as u32;
+        let mut d = Document::new("untitled:t".into(), 1, text.replace('|', ""));
+        let snap = d.snapshot(&crate::Options::default());
+        complete(&snap, None, offset, true)
+            .into_iter()
+            .map(|c| c.label)
+            .collect()
+    }
+
+    /// Labels offered at `|` in `text` after editing it from `before` (which parses).
+    fn labels_after(before: &str, text: &str) -> Vec<String> {
+        let offset = text.find('|').unwrap() as u32;
+        let opts = crate::Options::default();
+        let mut d = Document::new("untitled:t".into(), 1, before.to_string());
+        let _ = d.snapshot(&opts);
+        d.apply(
+            2,
+            vec![crate::lsp::convert::Change {
+                range: None,
+                text: text.replace('|', ""),
+            }],
+        )
+        .unwrap();
+        let snap = d.snapshot(&opts);
+        let good = d.last_good();
+        complete(
+            &snap,
+            good.as_ref().map(|(g, m)| (g.as_ref(), *m)),
+            offset,
+            true,
+        )
+        .into_iter()
+        .map(|c| c.label)
+        .collect()
+    }
+
+    #[test]
+    fn fields_already_set_are_left_out_while_a_line_is_unfinished() {
+        let before = "app a {\n  image = \"r/a:1\"\n  service web {\n    port = 80\n    health = http(\"/\")\n  }\n}\n";
+        let l = labels_after(before, &before.replace("    health", "    re|\n    health"));
+        assert!(l.contains(&"replicas".to_string()), "{l:?}");
+        assert!(!l.contains(&"port".to_string()), "{l:?}");
+    }
+
+    const APP: &str = "let tag = \"1\"\napp a {\n  image = \"r/a:${tag}\"\n  job m { }\n  job n { }\n  service web {\n    port = 80\n    volume data { mount = \"/d\" }\n    sidecar s { }\n  }\n  worker w { }\n  ingress { host = \"a.example.com\" routes { } }\n}\nprofile p { }\n";
+
+    fn at(after: &str, insert: &str) -> Vec<String> {
+        let i = APP.find(after).unwrap() + after.len();
+        labels_after(APP, &format!("{}{insert}{}", &APP[..i], &APP[i..]))
+    }
+
+    fn has(l: &[String], want: &[&str]) -> bool {
+        want.iter().all(|w| l.iter().any(|x| x == w))
+    }
+
+    #[test]
+    fn places() {
+        let l = labels("|");
+        assert!(has(&l, &["app", "let", "profile"]), "{l:?}");
+        let l = at("job n {", " after = [|] ");
+        assert!(
+            has(&l, &["m"]) && !has(&l, &["n"]) && !has(&l, &["web"]),
+            "{l:?}"
+        );
+        let l = at("job n {", " run = |");
+        assert!(has(&l, &["before_deploy", "manual", "tag"]), "{l:?}");
+        let l = at("port = 80", " talks_to = [|]");
+        assert!(has(&l, &["w"]) && !has(&l, &["m"]), "{l:?}");
+        let l = at("sidecar s {", " mounts = [|]");
+        assert_eq!(l.iter().filter(|x| *x == "data").count(), 1, "{l:?}");
+        let l = at("routes {", " \"/\" = |");
+        assert!(has(&l, &["web"]) && !has(&l, &["w"]), "{l:?}");
+        let l = at("port = 80", " health = |");
+        assert!(has(&l, &["http", "tcp", "exec"]), "{l:?}");
+        let l = at("port = 80", " tolerations = [toleration(\"k\", effect = |");
+        assert!(has(&l, &["no_schedule"]), "{l:?}");
+        let l = at("image = \"r/a:", "${t|");
+        assert!(has(&l, &["tag", "app", "namespace"]), "{l:?}");
+        let l = at("app a {", "\n  |");
+        assert!(
+            has(&l, &["namespace", "service", "job", "service (web)"]),
+            "{l:?}"
+        );
+        // `ingress` may appear once: it is there already.
+        assert!(!has(&l, &["ingress", "image"]), "{l:?}");
+        let l = at("profile p {", " |");
+        assert_eq!(l, vec!["a"]);
+        let l = at("profile p {", " a.|");
+        assert!(has(&l, &["web", "m", "namespace", "env"]), "{l:?}");
+        let l = at("profile p {", " a.web.|");
+        assert!(has(&l, &["replicas", "autoscale"]), "{l:?}");
+        let l = at("profile p {", " a.web.replicas = |");
+        assert!(has(&l, &["none"]), "{l:?}");
+        assert!(at("image = ", "// a comment |").is_empty());
     }
 }

@@ -86,6 +86,11 @@ impl OffsetMap {
         }
     }
 
+    /// Where the edited region starts (the same offset in both texts).
+    pub fn edit_start(&self) -> u32 {
+        self.prefix
+    }
+
     /// The current span of an old one, when both ends are outside the edited region.
     pub fn span_to_new(&self, s: Span) -> Option<Span> {
         Some(Span {

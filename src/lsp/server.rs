@@ -378,9 +378,11 @@ impl Server {
             }
             "textDocument/completion" => {
                 let (uri, pos) = convert::document_position(params).map_err(Failure::params)?;
-                let snap = self.doc(&uri)?.snapshot(&opts);
+                let views = self.views(&uri, &opts)?;
+                let snap = &views.current;
                 let offset = convert::offset(snap.file(), pos);
-                let items = completion::complete(&snap, offset, snippets);
+                let good = views.good.as_ref().map(|(g, m)| (g.as_ref(), *m));
+                let items = completion::complete(snap, good, offset, snippets);
                 Ok(convert::completions(snap.file(), items))
             }
             "textDocument/definition" => {
@@ -513,7 +515,7 @@ mod tests {
     #[test]
     fn minimal_edits() {
         let e = minimal_edit("a  = 1\nb = 2\n", "a = 1\nb = 2\n").unwrap();
-        assert_eq!((e.span, e.text.as_str()), (Span::new(1, 2), ""));
+        assert_eq!((e.span, e.text.as_str()), (Span::new(2, 3), ""));
         assert!(minimal_edit("x", "x").is_none());
         // Multi-byte characters are never split.
         let e = minimal_edit("é", "è").unwrap();
