@@ -272,19 +272,22 @@ pub fn is_release_job(o: &Object) -> bool {
 }
 
 /// Adds `key: value` to `metadata.annotations` (creating the map), replacing any value.
+/// Keys stay in the order kiln writes metadata in: sorted, `annotations` first.
 pub(crate) fn annotate(o: &mut Object, key: &str, value: &str) {
-    let Some(meta) = o
-        .value
-        .get_mut("metadata")
-        .and_then(serde_json::Value::as_object_mut)
-    else {
+    use serde_json::{Map, Value};
+    let Some(meta) = o.value.get_mut("metadata").and_then(Value::as_object_mut) else {
         return;
     };
-    let ann = meta
-        .entry("annotations")
-        .or_insert_with(|| serde_json::Value::Object(Default::default()));
-    if let Some(m) = ann.as_object_mut() {
-        m.insert(key.to_owned(), serde_json::Value::String(value.to_owned()));
+    if !meta.contains_key("annotations") {
+        let rest = std::mem::take(meta);
+        meta.insert("annotations".to_owned(), Value::Object(Map::new()));
+        meta.extend(rest);
+    }
+    if let Some(m) = meta.get_mut("annotations").and_then(Value::as_object_mut) {
+        m.insert(key.to_owned(), Value::String(value.to_owned()));
+        let mut entries: Vec<(String, Value)> = std::mem::take(m).into_iter().collect();
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        m.extend(entries);
     }
 }
 
