@@ -43,7 +43,8 @@ fn prepared(n: usize) -> &'static Prepared {
     static CACHE: OnceLock<Mutex<HashMap<usize, &'static Prepared>>> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     let mut map = cache.lock().unwrap_or_else(|e| e.into_inner());
-    map.entry(n).or_insert_with(|| Box::leak(Box::new(prepare(n))))
+    map.entry(n)
+        .or_insert_with(|| Box::leak(Box::new(prepare(n))))
 }
 
 fn prepare(n: usize) -> Prepared {

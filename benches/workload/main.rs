@@ -2,12 +2,14 @@
 //!
 //! ```sh
 //! cargo bench --bench workload -- --write DIR [N ...]   # default N: 10 100 1000 10000
+//! cargo bench --bench workload -- --write benches/workload --single 100   # the CI copy
 //! ```
 //!
-//! For each N: `DIR/n{N}.kiln` (all apps in one file) and `DIR/ws-n{N}/app-{i}.kiln`
-//! (one file per app). Run by `cargo bench` without `--write`, it does nothing: it is a
+//! For each N: `DIR/n{N}.kiln` (all apps in one file) and, unless `--single`,
+//! `DIR/ws-n{N}/app-{i}.kiln` (one file per app). Run by `cargo bench` without `--write`, it does nothing: it is a
 //! tool, not a benchmark.
 
+#[path = "mod.rs"]
 mod workload;
 
 use std::path::PathBuf;
@@ -35,7 +37,8 @@ fn main() -> ExitCode {
     if sizes.is_empty() {
         sizes.extend(workload::SIZES);
     }
-    match write(&dir, &sizes) {
+    let single = args.iter().any(|a| a == "--single");
+    match write(&dir, &sizes, single) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("cannot write the workload under {}: {e}", dir.display());
@@ -44,12 +47,16 @@ fn main() -> ExitCode {
     }
 }
 
-fn write(dir: &std::path::Path, sizes: &[usize]) -> std::io::Result<()> {
+fn write(dir: &std::path::Path, sizes: &[usize], single_only: bool) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     for &n in sizes {
         let single = dir.join(format!("n{n}.kiln"));
         let text = workload::single_file(n);
         std::fs::write(&single, &text)?;
+        if single_only {
+            println!("{} ({} bytes)", single.display(), text.len());
+            continue;
+        }
         let ws = dir.join(format!("ws-n{n}"));
         if ws.exists() {
             std::fs::remove_dir_all(&ws)?;
@@ -58,7 +65,12 @@ fn write(dir: &std::path::Path, sizes: &[usize]) -> std::io::Result<()> {
         for (name, text) in workload::workspace(n) {
             std::fs::write(ws.join(name), text)?;
         }
-        println!("{} ({} bytes) and {}/ ({n} files)", single.display(), text.len(), ws.display());
+        println!(
+            "{} ({} bytes) and {}/ ({n} files)",
+            single.display(),
+            text.len(),
+            ws.display()
+        );
     }
     Ok(())
 }

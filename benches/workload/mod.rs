@@ -50,7 +50,10 @@ pub fn app(i: usize) -> String {
 /// All `n` apps in one file, one blank line between apps.
 pub fn single_file(n: usize) -> String {
     let mut s = String::with_capacity(n * 520 + 64);
-    let _ = writeln!(s, "// kiln benchmark workload: {n} apps (benches/workload)\n");
+    let _ = writeln!(
+        s,
+        "// kiln benchmark workload: {n} apps (benches/workload)\n"
+    );
     for i in 1..=n {
         if i > 1 {
             s.push('\n');

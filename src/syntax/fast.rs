@@ -1,0 +1,778 @@
+//! The fast path of [`super::parse`]: a hand-written recursive-descent parser for files
+//! without any problem, producing exactly the tree the pest grammar and its builder
+//! produce (same nodes, same spans, same decoded text).
+//!
+//! Why: pest runs at about 7 MB/s on kiln source, which made parsing most of the time
+//! of `kiln compile` on a big workspace (docs/performance.md); this parser runs at
+//! several hundred MB/s. Why not replace pest: `grammar/kiln.pest` stays the documented
+//! grammar and the pest driver keeps error recovery and the wording of every syntax
+//! error. This parser gives up ([`None`]) at the first thing that is not plainly valid
+//! — any syntax error, anything the builder would report (reserved words as names, bad
+//! escapes, numbers past 64 bits, a positional argument after a named one, an
+//! interpolated key), and the rare forms kept to pest (imports, templates, block
+//! instantiations `kind = call(..) { }`) — and the caller then runs the pest driver.
+//! So a mistake here can only cost speed, never a different diagnostic, as long as
+//! what it accepts it parses as pest does: the grammar below mirrors `kiln.pest` rule
+//! by rule (ordered choices included), and `tests/syntax_fast.rs` compares both parsers
+//! on every fixture, example and generated input.
+
+use super::{RESERVED, ast};
+use crate::source::Span;
+
+/// Deeper than the scanner allows (it refuses nesting past 64 before this runs); a
+/// second guard so that this parser never recurses without bound on its own.
+const MAX_DEPTH: usize = 200;
+
+/// Parses a whole file, or returns `None` when the pest driver must do it (see the
+/// module documentation). `comments` are the scanner's comment spans (for the span
+/// trimming pest's builder does).
+pub(crate) fn parse(text: &str, comments: &[(usize, usize)]) -> Option<Vec<ast::Item>> {
+    let mut p = P {
+        b: text.as_bytes(),
+        text,
+        pos: 0,
+        depth: 0,
+        comments,
+    };
+    let mut items = Vec::new();
+    loop {
+        p.skip()?;
+        if p.pos >= p.b.len() {
+            return Some(items);
+        }
+        items.push(p.item()?);
+    }
+}
+
+struct P<'a> {
+    b: &'a [u8],
+    text: &'a str,
+    pos: usize,
+    depth: usize,
+    comments: &'a [(usize, usize)],
+}
+
+fn is_ident_char(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_' || c == b'-'
+}
+
+impl<'a> P<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.pos).copied()
+    }
+
+    fn at(&self, i: usize) -> Option<u8> {
+        self.b.get(i).copied()
+    }
+
+    /// pest's implicit `(WHITESPACE | COMMENT)*`. `None` for an unterminated `/*` (the
+    /// scanner reports those first; kept for safety).
+    fn skip(&mut self) -> Option<()> {
+        loop {
+            match self.peek() {
+                Some(b' ' | b'\t' | b'\r' | b'\n') => self.pos += 1,
+                Some(b'/') if self.at(self.pos + 1) == Some(b'/') => {
+                    self.pos = match self.b[self.pos..].iter().position(|&c| c == b'\n') {
+                        Some(i) => self.pos + i,
+                        None => self.b.len(),
+                    };
+                }
+                Some(b'/') if self.at(self.pos + 1) == Some(b'*') => {
+                    let from = self.pos + 2;
+                    let end = self.b.get(from..)?.windows(2).position(|w| w == b"*/")?;
+                    self.pos = from + end + 2;
+                }
+                _ => return Some(()),
+            }
+        }
+    }
+
+    /// Skips, then consumes `c` if it is next.
+    fn eat(&mut self, c: u8) -> Option<()> {
+        self.skip()?;
+        if self.peek() == Some(c) {
+            self.pos += 1;
+            Some(())
+        } else {
+            None
+        }
+    }
+
+    /// After a skip: is the next byte `c`?
+    fn next_is(&mut self, c: u8) -> Option<bool> {
+        self.skip()?;
+        Some(self.peek() == Some(c))
+    }
+
+    /// `word = @{ [A-Za-z_] [A-Za-z0-9_-]* }` at the current position (no skip).
+    fn word_here(&mut self) -> Option<(usize, usize)> {
+        let s = self.pos;
+        match self.peek() {
+            Some(c) if c.is_ascii_alphabetic() || c == b'_' => {}
+            _ => return None,
+        }
+        let mut i = s + 1;
+        while i < self.b.len() && is_ident_char(self.b[i]) {
+            i += 1;
+        }
+        self.pos = i;
+        Some((s, i))
+    }
+
+    /// A word after a skip, as a name: reserved words are the builder's diagnostic.
+    fn name(&mut self) -> Option<ast::Ident> {
+        self.skip()?;
+        let (s, e) = self.word_here()?;
+        let name = &self.text[s..e];
+        if RESERVED.contains(&name) {
+            return None;
+        }
+        Some(ast::Ident {
+            name: name.to_owned(),
+            span: self.span(s, e),
+        })
+    }
+
+    /// The builder's span: pest's span with trailing whitespace and comments removed.
+    /// Nodes here end on a token already, so only string text parts are trimmed, but the
+    /// same code runs for every node so that both parsers agree by construction.
+    fn span(&self, start: usize, end: usize) -> Span {
+        let b = self.b;
+        let len = b.len();
+        let mut end = end;
+        if b.get(end.wrapping_sub(1))
+            .is_some_and(|c| !c.is_ascii_whitespace() && *c != b'/')
+            && end < len
+        {
+            return Span::new(start.min(len), end.min(len));
+        }
+        while end > start {
+            let i = self.comments.partition_point(|&(_, ce)| ce < end);
+            if let Some(&(cs, _)) = self.comments.get(i)
+                && cs < end
+                && cs >= start
+            {
+                end = cs;
+                continue;
+            }
+            if b.get(end - 1).is_some_and(|c| c.is_ascii_whitespace()) {
+                end -= 1;
+                continue;
+            }
+            break;
+        }
+        Span::new(start.min(len), end.min(len))
+    }
+
+    fn enter(&mut self) -> Option<()> {
+        self.depth += 1;
+        (self.depth <= MAX_DEPTH).then_some(())
+    }
+
+    fn leave(&mut self) {
+        self.depth -= 1;
+    }
+
+    /// `item = import | let_stmt | profile | template | block`; imports and templates
+    /// are left to pest.
+    fn item(&mut self) -> Option<ast::Item> {
+        let save = self.pos;
+        let (s, e) = self.word_here()?;
+        match &self.text[s..e] {
+            "let" => {
+                self.pos = save;
+                self.let_stmt().map(ast::Item::Let)
+            }
+            "profile" => self.profile(s).map(ast::Item::Profile),
+            "import" | "template" => None,
+            _ => {
+                self.pos = save;
+                self.block().map(ast::Item::Block)
+            }
+        }
+    }
+
+    /// `let_stmt = kw_let ~ word ~ eq ~ expr`, at `let`.
+    fn let_stmt(&mut self) -> Option<ast::Let> {
+        let (s, _) = self.word_here()?;
+        let name = self.name()?;
+        self.eat(b'=')?;
+        let value = self.expr()?;
+        let span = self.span(s, value.span.end as usize);
+        Some(ast::Let { name, value, span })
+    }
+
+    /// `profile = kw_profile ~ word ~ extends? ~ lbrace ~ field* ~ rbrace`, after
+    /// `profile`.
+    fn profile(&mut self, start: usize) -> Option<ast::Profile> {
+        let name = self.name()?;
+        let mut extends = Vec::new();
+        self.skip()?;
+        let save = self.pos;
+        if let Some((s, e)) = self.word_here() {
+            if &self.text[s..e] != "extends" {
+                return None;
+            }
+            extends.push(self.name()?);
+            while self.next_is(b',')? {
+                self.pos += 1;
+                extends.push(self.name()?);
+            }
+        } else {
+            self.pos = save;
+        }
+        self.eat(b'{')?;
+        let mut fields = Vec::new();
+        loop {
+            if self.next_is(b'}')? {
+                self.pos += 1;
+                break;
+            }
+            match self.entry()? {
+                ast::Entry::Field(f) => fields.push(f),
+                _ => return None,
+            }
+        }
+        Some(ast::Profile {
+            name,
+            extends,
+            fields,
+            span: self.span(start, self.pos),
+        })
+    }
+
+    /// `block = !item_kw ~ word ~ block_name? ~ (eq ~ call)? ~ body`, without the
+    /// instantiation form (left to pest).
+    fn block(&mut self) -> Option<ast::Block> {
+        self.enter()?;
+        let kind = self.name()?;
+        let name = if self.next_is(b'{')? {
+            None
+        } else {
+            Some(self.name()?)
+        };
+        self.skip()?;
+        let body_start = self.pos;
+        self.eat(b'{')?;
+        let mut entries = Vec::new();
+        loop {
+            if self.next_is(b'}')? {
+                self.pos += 1;
+                break;
+            }
+            entries.push(self.entry()?);
+        }
+        self.leave();
+        Some(ast::Block {
+            span: self.span(kind.span.start as usize, self.pos),
+            body_span: self.span(body_start, self.pos),
+            kind,
+            name,
+            template: None,
+            entries,
+        })
+    }
+
+    /// `entry = let_stmt | field | block`. A field is `key ~ (dot ~ key)* ~ eq ~ expr ~
+    /// !"{"`; when no `=` follows the key it is a block.
+    fn entry(&mut self) -> Option<ast::Entry> {
+        self.skip()?;
+        let start = self.pos;
+        let mut path = Vec::new();
+        match self.peek()? {
+            b'"' => {
+                let s = self.string()?;
+                let name = s.as_plain()?;
+                path.push(ast::Key {
+                    name,
+                    quoted: true,
+                    span: s.span,
+                });
+            }
+            _ => {
+                let (s, e) = self.word_here()?;
+                let w = &self.text[s..e];
+                if w == "let" {
+                    self.pos = start;
+                    return self.let_stmt().map(ast::Entry::Let);
+                }
+                path.push(ast::Key {
+                    name: w.to_owned(),
+                    quoted: false,
+                    span: self.span(s, e),
+                });
+            }
+        }
+        loop {
+            self.skip()?;
+            match self.peek() {
+                Some(b'.') => {
+                    if self.at(self.pos + 1) == Some(b'.') {
+                        return None;
+                    }
+                    self.pos += 1;
+                    self.skip()?;
+                    if self.peek() == Some(b'"') {
+                        let s = self.string()?;
+                        path.push(ast::Key {
+                            name: s.as_plain()?,
+                            quoted: true,
+                            span: s.span,
+                        });
+                    } else {
+                        let (s, e) = self.word_here()?;
+                        path.push(ast::Key {
+                            name: self.text[s..e].to_owned(),
+                            quoted: false,
+                            span: self.span(s, e),
+                        });
+                    }
+                }
+                Some(b'=') => {
+                    self.pos += 1;
+                    let value = self.expr()?;
+                    // `kind = template(..) { }` is a block: left to pest.
+                    if self.next_is(b'{')? {
+                        return None;
+                    }
+                    let span = self.span(start, value.span.end as usize);
+                    return Some(ast::Entry::Field(ast::Field { path, value, span }));
+                }
+                _ => {
+                    if path.len() != 1 || path[0].quoted {
+                        return None;
+                    }
+                    self.pos = start;
+                    return self.block().map(ast::Entry::Block);
+                }
+            }
+        }
+    }
+
+    /// `expr = primary ~ (dotdot ~ primary)?`.
+    fn expr(&mut self) -> Option<ast::Expr> {
+        self.enter()?;
+        let first = self.primary()?;
+        self.skip()?;
+        let e = if self.peek() == Some(b'.') && self.at(self.pos + 1) == Some(b'.') {
+            self.pos += 2;
+            let second = self.primary()?;
+            let span = self.span(first.span.start as usize, second.span.end as usize);
+            ast::Expr {
+                kind: ast::ExprKind::Range(Box::new(first), Box::new(second)),
+                span,
+            }
+        } else {
+            first
+        };
+        self.leave();
+        Some(e)
+    }
+
+    /// `primary = string | number | boolean | none | list | call | reference`.
+    fn primary(&mut self) -> Option<ast::Expr> {
+        self.skip()?;
+        let start = self.pos;
+        let kind = match self.peek()? {
+            b'"' => ast::ExprKind::Str(self.string()?),
+            b'0'..=b'9' => ast::ExprKind::Number(self.number()?),
+            b'[' => {
+                self.pos += 1;
+                let mut items = Vec::new();
+                loop {
+                    if self.next_is(b']')? {
+                        self.pos += 1;
+                        break;
+                    }
+                    items.push(self.expr()?);
+                    self.skip()?;
+                    match self.peek()? {
+                        b',' => self.pos += 1,
+                        b']' => {}
+                        _ => return None,
+                    }
+                }
+                ast::ExprKind::List(items)
+            }
+            _ => {
+                let (s, e) = self.word_here()?;
+                match &self.text[s..e] {
+                    "true" => ast::ExprKind::Bool(true),
+                    "false" => ast::ExprKind::Bool(false),
+                    "none" => ast::ExprKind::None,
+                    w => {
+                        if self.next_is(b'(')? {
+                            if RESERVED.contains(&w) {
+                                return None;
+                            }
+                            let func = ast::Ident {
+                                name: w.to_owned(),
+                                span: self.span(s, e),
+                            };
+                            ast::ExprKind::Call(self.call(func)?)
+                        } else {
+                            self.pos = s;
+                            ast::ExprKind::Ref(self.reference()?)
+                        }
+                    }
+                }
+            }
+        };
+        Some(ast::Expr {
+            kind,
+            span: self.span(start, self.pos),
+        })
+    }
+
+    /// `reference = word ~ (dot ~ word)*`.
+    fn reference(&mut self) -> Option<Vec<ast::Ident>> {
+        let mut segs = vec![self.name()?];
+        loop {
+            let save = self.pos;
+            self.skip()?;
+            if self.peek() == Some(b'.') && self.at(self.pos + 1) != Some(b'.') {
+                self.pos += 1;
+                segs.push(self.name()?);
+            } else {
+                self.pos = save;
+                return Some(segs);
+            }
+        }
+    }
+
+    /// `call = word ~ lparen ~ (arg ~ (comma ~ arg)* ~ comma?)? ~ rparen`, at `(`.
+    fn call(&mut self, func: ast::Ident) -> Option<ast::Call> {
+        self.enter()?;
+        self.pos += 1;
+        let mut args: Vec<ast::Arg> = Vec::new();
+        loop {
+            if self.next_is(b')')? {
+                self.pos += 1;
+                break;
+            }
+            let astart = self.pos;
+            // `arg_name = { word ~ &("=" ~ !"=") }`.
+            let mut name = None;
+            if let Some((s, e)) = self.word_here() {
+                self.skip()?;
+                if self.peek() == Some(b'=') {
+                    self.pos += 1;
+                    self.skip()?;
+                    if self.peek() == Some(b'=') {
+                        return None;
+                    }
+                    let w = &self.text[s..e];
+                    if RESERVED.contains(&w) {
+                        return None;
+                    }
+                    name = Some(ast::Ident {
+                        name: w.to_owned(),
+                        span: self.span(s, e),
+                    });
+                } else {
+                    self.pos = astart;
+                }
+            }
+            if name.is_none() && args.iter().any(|a| a.name.is_some()) {
+                return None;
+            }
+            let value = self.expr()?;
+            let span = self.span(astart, value.span.end as usize);
+            args.push(ast::Arg { name, value, span });
+            self.skip()?;
+            match self.peek()? {
+                b',' => self.pos += 1,
+                b')' => {}
+                _ => return None,
+            }
+        }
+        self.leave();
+        Some(ast::Call {
+            span: self.span(func.span.start as usize, self.pos),
+            func,
+            args,
+        })
+    }
+
+    /// `number = ${ digits ~ fraction? ~ unit? }`.
+    fn number(&mut self) -> Option<ast::Number> {
+        let b = self.b;
+        let s = self.pos;
+        let mut i = s;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if self.text[s..i].parse::<u64>().is_err() {
+            return None;
+        }
+        if b.get(i) == Some(&b'.') && b.get(i + 1).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+            while i < b.len() && b[i].is_ascii_digit() {
+                i += 1;
+            }
+        }
+        let digits_end = i;
+        if b.get(i) == Some(&b'%') {
+            i += 1;
+        } else {
+            while i < b.len() && b[i].is_ascii_alphabetic() {
+                i += 1;
+            }
+        }
+        self.pos = i;
+        Some(ast::Number {
+            digits: self.text[s..digits_end].to_owned(),
+            unit: self.text[digits_end..i].to_owned(),
+        })
+    }
+
+    /// `string = ${ "\"" ~ (text | escape | interp)* ~ "\"" }`, at the quote.
+    fn string(&mut self) -> Option<ast::StrLit> {
+        self.enter()?;
+        let start = self.pos;
+        self.pos += 1;
+        let mut parts: Vec<ast::StrPart> = Vec::new();
+        loop {
+            let s = self.pos;
+            match self.peek()? {
+                b'"' => {
+                    self.pos += 1;
+                    break;
+                }
+                b'\\' => {
+                    let decoded = self.escape()?;
+                    let span = self.span(s, self.pos);
+                    push_text(&mut parts, decoded.encode_utf8(&mut [0; 4]), span);
+                }
+                b'$' if self.at(s + 1) == Some(b'{') => {
+                    self.pos += 2;
+                    let e = self.expr()?;
+                    self.eat(b'}')?;
+                    parts.push(ast::StrPart::Interp(e));
+                }
+                _ => {
+                    // `text`: anything but `"`, `\` and `${`.
+                    let mut i = s;
+                    while let Some(&c) = self.b.get(i) {
+                        if c == b'"' || c == b'\\' || (c == b'$' && self.at(i + 1) == Some(b'{')) {
+                            break;
+                        }
+                        i += 1;
+                    }
+                    self.pos = i;
+                    let span = self.span(s, i);
+                    push_text(&mut parts, &self.text[s..i], span);
+                }
+            }
+        }
+        self.leave();
+        Some(ast::StrLit {
+            parts,
+            span: self.span(start, self.pos),
+        })
+    }
+
+    /// One escape, decoded; `None` for any the builder would report.
+    fn escape(&mut self) -> Option<char> {
+        let c = self.at(self.pos + 1)?;
+        let simple = match c {
+            b'n' => Some('\n'),
+            b't' => Some('\t'),
+            b'r' => Some('\r'),
+            b'\\' => Some('\\'),
+            b'"' => Some('"'),
+            b'$' => Some('$'),
+            _ => None,
+        };
+        if let Some(ch) = simple {
+            self.pos += 2;
+            return Some(ch);
+        }
+        if c == b'u' && self.at(self.pos + 2) == Some(b'{') {
+            let from = self.pos + 3;
+            let close = self
+                .b
+                .get(from..)?
+                .iter()
+                .position(|&c| c == b'}' || c == b'"')?;
+            if self.b.get(from + close) != Some(&b'}') {
+                return None;
+            }
+            let hex = &self.text[from..from + close];
+            if hex.is_empty() || hex.len() > 6 || !hex.bytes().all(|c| c.is_ascii_hexdigit()) {
+                return None;
+            }
+            let ch = u32::from_str_radix(hex, 16).ok().and_then(char::from_u32)?;
+            self.pos = from + close + 1;
+            return Some(ch);
+        }
+        None
+    }
+}
+
+/// Adjacent text and escapes merge into one text part, as the builder does.
+fn push_text(parts: &mut Vec<ast::StrPart>, t: &str, s: Span) {
+    match parts.last_mut() {
+        Some(ast::StrPart::Text(prev, pspan)) => {
+            prev.push_str(t);
+            *pspan = pspan.to(s);
+        }
+        _ => parts.push(ast::StrPart::Text(t.to_owned(), s)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::parse_with;
+    use crate::source::FileId;
+    use std::path::Path;
+
+    /// Every `.kiln` file of the fixtures and examples.
+    fn corpus() -> Vec<(String, String)> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut out = Vec::new();
+        for dir in ["tests/fixtures/syntax", "tests/fixtures/check", "examples"] {
+            let mut stack = vec![root.join(dir)];
+            while let Some(d) = stack.pop() {
+                let Ok(rd) = std::fs::read_dir(&d) else {
+                    continue;
+                };
+                for e in rd.flatten() {
+                    let p = e.path();
+                    if p.is_dir() {
+                        stack.push(p);
+                    } else if p.extension().is_some_and(|x| x == "kiln")
+                        && let Ok(t) = std::fs::read_to_string(&p)
+                    {
+                        out.push((p.display().to_string(), t));
+                    }
+                }
+            }
+        }
+        out.sort();
+        assert!(out.len() > 20, "the corpus is missing: {}", out.len());
+        out
+    }
+
+    /// The property that makes the fast path safe: whatever it accepts, pest accepts
+    /// without a diagnostic and builds the same tree (spans and comments included).
+    fn agree(name: &str, text: &str) -> bool {
+        let scanned = crate::syntax::scan::scan(text);
+        let accepted = scanned.problem.is_none() && super::parse(text, &scanned.comments).is_some();
+        if accepted {
+            let (fast, fd) = parse_with(FileId(0), text, true);
+            let (slow, sd) = parse_with(FileId(0), text, false);
+            assert!(
+                sd.is_empty(),
+                "{name}: fast path accepted, pest reports {sd:?}\n{text}"
+            );
+            assert!(fd.is_empty());
+            assert_eq!(fast, slow, "{name}: the two parsers disagree on\n{text}");
+        }
+        accepted
+    }
+
+    #[test]
+    fn valid_files_take_the_fast_path_and_agree() {
+        let mut fast = 0;
+        for (name, text) in corpus() {
+            let (_, d) = parse_with(FileId(0), &text, false);
+            let accepted = agree(&name, &text);
+            // Imports and templates are left to pest on purpose.
+            let rare = text.contains("import") || text.contains("template");
+            if d.is_empty() && !rare {
+                assert!(accepted, "{name}: valid, but the fast path gave up");
+            }
+            fast += usize::from(accepted);
+        }
+        assert!(fast > 10);
+    }
+
+    #[test]
+    fn mutated_files_agree() {
+        // Deterministic edits (deletions, duplications, insertions of the characters
+        // that matter to the grammar) around every part of every file.
+        const INSERT: &[&str] = &[
+            "{", "}", "[", "]", "(", ")", "\"", "=", ".", "..", ",", "$", "${", "\\", "/", "//",
+            "/*", "*/", "0", "9", "a", "-", "_", " ", "\n", "%", "let ", "none", "true", ":", "é",
+            "\\u{41}", "\\n", "x = 1\n", "b {", "}\n",
+        ];
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut accepted = 0;
+        for (name, text) in corpus() {
+            let n = text.len();
+            if n == 0 {
+                continue;
+            }
+            for _ in 0..120 {
+                let at = (next() as usize) % n;
+                if !text.is_char_boundary(at) {
+                    continue;
+                }
+                let mut t = text.clone();
+                match next() % 3 {
+                    0 => {
+                        let end = text[at..].chars().next().map_or(at, |c| at + c.len_utf8());
+                        t.replace_range(at..end, "");
+                    }
+                    1 => {
+                        let end = text[at..].chars().next().map_or(at, |c| at + c.len_utf8());
+                        let dup = text[at..end].to_owned();
+                        t.insert_str(at, &dup);
+                    }
+                    _ => t.insert_str(at, INSERT[(next() as usize) % INSERT.len()]),
+                }
+                accepted += usize::from(agree(&name, &t));
+            }
+        }
+        // Many edits keep a file valid (in comments, strings, names): both parsers ran.
+        assert!(accepted > 600, "{accepted}");
+    }
+
+    #[test]
+    fn edge_cases_agree() {
+        for t in [
+            "app a { x = \"a \" }",
+            "app a { x = \"  \" y = \"a\\n \" }",
+            "app a { x = \"${ a /* c */ } b\" }",
+            "app a { x = \"${a}${b}\" }",
+            "app a { x = 1..2 y = 1.5 z = 1 .. 2 w = 10% v = 512Mi }",
+            "app a { x = f(1, b = 2,) y = [1, 2,] z = [] w = f() }",
+            "app a { x = f(b == 2) }",
+            "app a { x = a . b y = a.b.c }",
+            "app a { \"k.x\" = 1 a.\"b\" = 2 a . b = 3 }",
+            "app a { let x = 1 y = x }",
+            "let x = 1\napp a { }",
+            "profile p extends a, b { a.b = 1 c = none }",
+            "profile p { }",
+            "app a { x = http (\"/\") }",
+            "app a { x = \"\\u{1F600}\\$\\\"\\\\\" }",
+            "app a { x = \"\\u{D800}\" }",
+            "app a { x = 99999999999999999999 }",
+            "app a { b c { } d { } }",
+            "app a { x = true y = false z = none w = truex }",
+            "app a { x = f(a = 1, 2) }",
+            "app a { x = t(1) { } }",
+            "app a { let = 1 }",
+            "app a { profile = 1 }",
+            "app a { x = 1 } // end",
+            "app a { x = 1 } /* end */",
+            "app a { x = \"a\" // c\n}",
+            "app a { x = 1\u{c} }",
+            "app a { x = \"a\u{c}\" }",
+            "app a {}}",
+            "app a { x = 1. }",
+            "app a { x = 1...2 }",
+            "app a { x = [1 2] }",
+            "app a { x = \"$\" y = \"$$\" z = \"a$\" }",
+        ] {
+            agree(t, t);
+        }
+    }
+}
