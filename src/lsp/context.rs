@@ -381,11 +381,7 @@ pub(crate) fn typing(text: &str, from: u32, offset: u32) -> Typing {
                 e.arg = None;
                 e.last_word = None;
             }
-            Tok::DotDot => {
-                if open == b'{' && e.in_value {
-                    e.primary_done = false;
-                }
-            }
+            Tok::DotDot if open == b'{' && e.in_value => e.primary_done = false,
             Tok::Open(b'{') => {
                 let header = if e.in_value {
                     Vec::new()

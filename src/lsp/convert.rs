@@ -435,6 +435,9 @@ pub fn formatting(file: &SourceFile, edits: &[Edit]) -> Value {
     to_value(text_edits(file, edits))
 }
 
+// `Uri` caches its parse internally (clippy sees interior mutability); its hash and
+// equality are of the text, which never changes.
+#[allow(clippy::mutable_key_type)]
 fn workspace_edit(doc_uri: &lsp::Uri, file: &SourceFile, edits: &[Edit]) -> lsp::WorkspaceEdit {
     let mut changes = HashMap::new();
     changes.insert(doc_uri.clone(), text_edits(file, edits));

@@ -65,7 +65,7 @@ impl OffsetMap {
     }
 
     /// The old offset of a current one, unless it is inside the edited region.
-    pub fn to_old(&self, o: u32) -> Option<u32> {
+    pub fn to_old(self, o: u32) -> Option<u32> {
         if o <= self.prefix {
             Some(o)
         } else if o >= self.new_suffix_start {
@@ -76,7 +76,7 @@ impl OffsetMap {
     }
 
     /// The current offset of an old one, unless it was inside the edited region.
-    pub fn to_new(&self, o: u32) -> Option<u32> {
+    pub fn to_new(self, o: u32) -> Option<u32> {
         if o <= self.prefix {
             Some(o)
         } else if o >= self.old_suffix_start {
@@ -87,12 +87,12 @@ impl OffsetMap {
     }
 
     /// Where the edited region starts (the same offset in both texts).
-    pub fn edit_start(&self) -> u32 {
+    pub fn edit_start(self) -> u32 {
         self.prefix
     }
 
     /// The current span of an old one, when both ends are outside the edited region.
-    pub fn span_to_new(&self, s: Span) -> Option<Span> {
+    pub fn span_to_new(self, s: Span) -> Option<Span> {
         Some(Span {
             start: self.to_new(s.start)?,
             end: self.to_new(s.end)?,
