@@ -562,23 +562,14 @@ fn apply<'a>(
     let mut idx_path = Vec::new();
     for step in &o.steps {
         let idx = match *step {
-            Step::Existing(i) if b.children.get(i).is_some_and(|c| !c.removed) => i,
             Step::Existing(i) => {
-                // Removed by an earlier profile of the chain: re-created empty.
-                let Some(schema) = b.children.get(i).map(|c| c.schema) else {
+                // A block an earlier profile of the chain removed comes back as written,
+                // with this override on top.
+                let Some(c) = b.children.get_mut(i) else {
                     return;
                 };
-                b.children.push(CBlock::created(schema, o.span));
-                created.push((
-                    o.app,
-                    {
-                        let mut p = idx_path.clone();
-                        p.push(b.children.len() - 1);
-                        p
-                    },
-                    o.span,
-                ));
-                b.children.len() - 1
+                c.removed = false;
+                i
             }
             Step::Create(schema) => {
                 match b

@@ -210,6 +210,7 @@ fn profile_created_block_needs_required_fields() {
 #[test]
 fn checks_a_thousand_apps_quickly() {
     let mut text = String::new();
+    // `KILN_CHECK_APPS=4000` to see how the time grows (it should be linear).
     let n: usize = std::env::var("KILN_CHECK_APPS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -233,4 +234,30 @@ fn checks_a_thousand_apps_quickly() {
     // Generous for debug builds on a shared machine; release is a few milliseconds.
     eprintln!("checked {n} apps in {took:?}");
     assert!(took.as_millis() < 2000, "{took:?}");
+}
+
+#[test]
+fn profile_restores_a_block_a_base_removed() {
+    let text = format!(
+        "{CSIS}\nprofile lean {{\n  csis.web.autoscale = none\n}}\nprofile burst extends lean {{\n  csis.web.autoscale.max = 20\n}}\n"
+    );
+    let (m, diags) = model_of(&text, Some("burst"));
+    let m = m.unwrap_or_else(|| panic!("{diags:?}"));
+    let web = m.apps[0]
+        .workloads
+        .iter()
+        .find(|w| w.name == "web")
+        .unwrap();
+    assert_eq!(
+        web.autoscale.as_ref().map(|a| (a.min, a.max)),
+        Some((3, 20))
+    );
+    let (m, _) = model_of(&text, Some("lean"));
+    let web = m.unwrap().apps[0]
+        .workloads
+        .iter()
+        .find(|w| w.name == "web")
+        .cloned()
+        .unwrap();
+    assert!(web.autoscale.is_none());
 }
