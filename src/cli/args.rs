@@ -63,6 +63,12 @@ pub enum Command {
         after_help = "Examples:\n  kiln fmt app.kiln\n  kiln fmt --check            # every .kiln file under the current directory\n  cat app.kiln | kiln fmt -   # stdin to stdout\n\nExit status: 0 formatted (or already formatted), 1 --check found files to reformat,\n2 a file has syntax errors (it is left untouched)."
     )]
     Fmt(FmtArgs),
+    /// Show what applying the compiled file would change: against manifests, the live
+    /// cluster, or the same file at another git revision.
+    #[command(
+        after_help = "Examples:\n  kiln diff app.kiln --base origin/main                # what this branch changes (code review)\n  kiln diff app.kiln --base HEAD~1 --format markdown   # a pull-request comment\n  kiln diff app.kiln --live                            # before a release, with your kubeconfig\n  kiln diff app.kiln --live --context prod --prune     # also list objects the app no longer has\n  kiln diff app.kiln --against out/                    # a directory of YAML or JSON manifests\n  kubectl get deploy,svc -n csis -o yaml | kiln diff app.kiln --against -\n  kiln diff app.kiln --base main --summary             # one line per object: spec.replicas: 3 → 5\n\nSecrets are masked in every format. See docs/diff.md for what is normalized and why.\n\nExit status: 0 no differences, 1 differences, 2 input errors, 3 I/O or cluster failure."
+    )]
+    Diff(DiffArgs),
     /// Explain a diagnostic code, with an example.
     #[command(
         after_help = "Examples:\n  kiln explain K0101\n  kiln explain unknown-field\n  kiln explain --list"
@@ -175,4 +181,62 @@ pub struct ExplainArgs {
     /// List every code with its summary.
     #[arg(long)]
     pub list: bool,
+}
+
+/// `kiln diff` output format.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq, Default)]
+pub enum DiffFormat {
+    /// A unified diff per object, coloured on a terminal.
+    #[default]
+    Text,
+    /// Collapsible sections per object, for a pull-request comment.
+    Markdown,
+    /// The changes with their paths, for programs.
+    Json,
+}
+
+/// `kiln diff`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("other_side").required(true).args(["against", "live", "base"])))]
+pub struct DiffArgs {
+    /// The file to compile: the desired state.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Compare with manifests: a YAML or JSON file, a directory of them, or `-` (stdin).
+    #[arg(long, value_name = "PATH")]
+    pub against: Option<PathBuf>,
+    /// Compare with the cluster of the kubeconfig (objects not there yet show as added).
+    #[arg(long)]
+    pub live: bool,
+    /// Compare with FILE as it was at a git revision (branch, tag, commit, `HEAD~1`).
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
+    /// The kubeconfig context to use (default: the current context).
+    #[arg(long, value_name = "NAME", requires = "live")]
+    pub context: Option<String>,
+    /// The kubeconfig file (default: $KUBECONFIG, then ~/.kube/config).
+    #[arg(long, value_name = "PATH", requires = "live")]
+    pub kubeconfig: Option<PathBuf>,
+    /// The namespace of objects that name none (kiln's own objects always do).
+    #[arg(short = 'n', long, value_name = "NAME")]
+    pub namespace: Option<String>,
+    /// Also list live objects with the app's `app.kubernetes.io/instance` label that
+    /// the bundle no longer has (as removed).
+    #[arg(long, requires = "live")]
+    pub prune: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    pub format: DiffFormat,
+    /// One line per changed object with its changed paths, instead of YAML diffs.
+    #[arg(long)]
+    pub summary: bool,
+    /// Lines of context around each change.
+    #[arg(short = 'U', long = "unified", value_name = "N", default_value_t = 3)]
+    pub unified: usize,
+    /// Apply the named profile (e.g. `staging`) to both sides.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Target Kubernetes version (1.33 to 1.37; default the newest).
+    #[arg(long, value_name = "1.MINOR")]
+    pub kube_version: Option<String>,
 }

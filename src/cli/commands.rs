@@ -15,6 +15,7 @@ pub fn dispatch(cli: Cli) -> u8 {
         Command::Compile(a) => compile(&a, Printer::new(a.common.format, cli.color)),
         Command::Plan(a) => super::plan::run(&a, Printer::new(a.common.format, cli.color)),
         Command::Fmt(a) => fmt(&a, Printer::new(Format::Text, cli.color)),
+        Command::Diff(a) => super::diff::run(&a, cli.color),
         Command::Explain(a) => explain(&a),
         Command::Lsp => crate::lsp::run_stdio(),
     }
@@ -91,7 +92,7 @@ fn check(a: &CheckArgs, printer: Printer) -> u8 {
 }
 
 /// Parses `1.33` (or `v1.33`, `1.33.2`) into a supported version.
-fn kube_version(text: &str) -> Result<crate::lower::KubeVersion, String> {
+pub(super) fn kube_version(text: &str) -> Result<crate::lower::KubeVersion, String> {
     let t = text.trim_start_matches('v');
     let mut parts = t.split('.');
     let major = parts.next().and_then(|p| p.parse::<u32>().ok());

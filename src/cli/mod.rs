@@ -7,6 +7,7 @@
 
 mod args;
 mod commands;
+mod diff;
 mod output;
 mod plan;
 

@@ -125,15 +125,20 @@ async fn config(opts: &LiveOptions) -> Result<Config, LiveError> {
     if let Some(ctx) = &opts.context
         && !kc.contexts.iter().any(|c| &c.name == ctx)
     {
-        let names: Vec<String> = kc.contexts.iter().map(|c| format!("`{}`", c.name)).collect();
+        let names: Vec<String> = kc
+            .contexts
+            .iter()
+            .map(|c| format!("`{}`", c.name))
+            .collect();
         let known = if names.is_empty() {
             "it has none".to_owned()
         } else {
             format!("it has {}", names.join(", "))
         };
-        let hint = crate::diag::suggest::did_you_mean(ctx, kc.contexts.iter().map(|c| c.name.as_str()))
-            .map(|s| format!("; did you mean `{s}`?"))
-            .unwrap_or_default();
+        let hint =
+            crate::diag::suggest::did_you_mean(ctx, kc.contexts.iter().map(|c| c.name.as_str()))
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
         return Err(LiveError::Config(format!(
             "the kubeconfig has no context `{ctx}` ({known}){hint}"
         )));
@@ -282,7 +287,10 @@ async fn fetch_async(desired: &[Value], opts: &LiveOptions) -> Result<Live, Live
         .clone()
         .unwrap_or_else(|| config.default_namespace.clone());
     let client = Client::try_from(config).map_err(|e| {
-        LiveError::Config(format!("cannot create a client for {server}: {}", root_cause(&e)))
+        LiveError::Config(format!(
+            "cannot create a client for {server}: {}",
+            root_cause(&e)
+        ))
     })?;
     let mut kinds = Kinds {
         cache: HashMap::new(),
@@ -301,13 +309,20 @@ async fn fetch_async(desired: &[Value], opts: &LiveOptions) -> Result<Live, Live
         if name.is_empty() {
             continue;
         }
-        let Some(kind) = kinds.get(&client, &server, &api_version, &kind_name).await? else {
+        let Some(kind) = kinds
+            .get(&client, &server, &api_version, &kind_name)
+            .await?
+        else {
             unserved.insert(format!("{api_version} {kind_name}"));
             continue;
         };
         let ns = kind.namespaced.then(|| {
             let own = s(meta.and_then(|m| m.get("namespace")));
-            if own.is_empty() { default_ns.clone() } else { own }
+            if own.is_empty() {
+                default_ns.clone()
+            } else {
+                own
+            }
         });
         let url = DynamicObject::url_path(&kind.ar, ns.as_deref());
         let req = kube::core::Request::new(url)
@@ -320,7 +335,12 @@ async fn fetch_async(desired: &[Value], opts: &LiveOptions) -> Result<Live, Live
             }
             Err(kube::Error::Api(s)) if s.code == 404 => {}
             Err(e) => {
-                return Err(classify(e, &server, "get", &describe(&kind.ar, ns.as_deref(), &name)));
+                return Err(classify(
+                    e,
+                    &server,
+                    "get",
+                    &describe(&kind.ar, ns.as_deref(), &name),
+                ));
             }
         }
     }
@@ -359,12 +379,19 @@ async fn prune(
         {
             apps.insert(app.to_owned());
         }
-        if let Some(ns) = meta.and_then(|m| m.get("namespace")).and_then(Value::as_str)
+        if let Some(ns) = meta
+            .and_then(|m| m.get("namespace"))
+            .and_then(Value::as_str)
             && !ns.is_empty()
         {
             namespaces.insert(ns.to_owned());
         }
-        let s = |k: &str| obj.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
+        let s = |k: &str| {
+            obj.get(k)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
         types.insert((s("apiVersion"), s("kind")), ());
     }
     for (av, k) in PRUNE_KINDS {
@@ -425,6 +452,7 @@ fn fill_type(v: &mut Value, ar: &ApiResource) {
     if let Value::Object(m) = v {
         m.entry("apiVersion")
             .or_insert_with(|| Value::from(ar.api_version.clone()));
-        m.entry("kind").or_insert_with(|| Value::from(ar.kind.clone()));
+        m.entry("kind")
+            .or_insert_with(|| Value::from(ar.kind.clone()));
     }
 }

@@ -240,13 +240,23 @@ pub fn diff(before: &[Value], after: &[Value], opts: &DiffOptions) -> Report {
         if let Some(i) = found {
             used[i] = true;
         }
-        let b = found.and_then(|i| before.get(i));
-        report.objects.push(compare(b, Some(a), key));
+        let mut b = found.and_then(|i| before.get(i)).cloned();
+        // A namespace-less match takes the bundle's namespace: not a difference.
+        if let Some(Value::Object(m)) = &mut b
+            && let Some(Value::Object(meta)) = m.get_mut("metadata")
+            && !meta.contains_key("namespace")
+            && !key.namespace.is_empty()
+        {
+            meta.insert("namespace".into(), Value::from(key.namespace.clone()));
+        }
+        report.objects.push(compare(b.as_ref(), Some(a), key));
     }
     if opts.report_removed {
         for (i, b) in before.iter().enumerate() {
             if !used[i] {
-                report.objects.push(compare(Some(b), None, ObjectKey::of(b)));
+                report
+                    .objects
+                    .push(compare(Some(b), None, ObjectKey::of(b)));
             }
         }
     }
@@ -263,11 +273,25 @@ fn compare(before: Option<&Value>, after: Option<&Value>, key: ObjectKey) -> Obj
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
-    let yaml = |v: &Option<Value>| v.as_ref().map(crate::emit::value_to_yaml).unwrap_or_default();
+    let yaml = |v: &Option<Value>| {
+        v.as_ref()
+            .map(crate::emit::value_to_yaml)
+            .unwrap_or_default()
+    };
     let (status, changes) = match (&b, &a) {
         (Some(b), Some(a)) => {
             let mut changes = Vec::new();
             changes_between(b, a, &mut Path::default(), &mut changes);
+            if changes.is_empty() && b != a {
+                // Not expected (every difference has a path), but never call different
+                // objects unchanged.
+                changes.push(PathChange {
+                    path: String::new(),
+                    pointer: String::new(),
+                    before: Some(b.clone()),
+                    after: Some(a.clone()),
+                });
+            }
             let status = if changes.is_empty() {
                 Status::Unchanged
             } else {
@@ -378,7 +402,25 @@ fn changes_between(b: &Value, a: &Value, path: &mut Path, out: &mut Vec<PathChan
         {
             let field = last_field(&path.pointer);
             let keyed = normalize::list_keys(&field, bl, al);
-            for (bi, ai) in normalize::match_items(&field, bl, al) {
+            let pairs = normalize::match_items(&field, bl, al);
+            // An ordered list (init containers, env with `$(VAR)`) whose common items
+            // changed order changed as a whole: the order is the change.
+            if keyed.is_some() && !normalize::unordered(&field, bl, al) {
+                let order: Vec<usize> = pairs
+                    .iter()
+                    .filter_map(|(bi, ai)| bi.and(*ai).and(*bi))
+                    .collect();
+                if order.windows(2).any(|w| w[0] > w[1]) {
+                    out.push(PathChange {
+                        path: path.text.clone(),
+                        pointer: path.pointer.clone(),
+                        before: Some(b.clone()),
+                        after: Some(a.clone()),
+                    });
+                    return;
+                }
+            }
+            for (bi, ai) in pairs {
                 let label = |i: usize, list: &[Value]| match &keyed {
                     Some(_) => list
                         .get(i)
@@ -469,7 +511,10 @@ mod tests {
                 "spec.template.spec.containers[name=web].image"
             ]
         );
-        assert_eq!(o.changes[1].pointer, "/spec/template/spec/containers/0/image");
+        assert_eq!(
+            o.changes[1].pointer,
+            "/spec/template/spec/containers/0/image"
+        );
         assert_eq!(o.title(), "apps/v1 Deployment app/web");
     }
 
@@ -485,7 +530,10 @@ mod tests {
                 ..DiffOptions::default()
             },
         );
-        assert_eq!(r.counts().to_string(), "0 changed, 1 added, 1 removed, 0 unchanged");
+        assert_eq!(
+            r.counts().to_string(),
+            "0 changed, 1 added, 1 removed, 0 unchanged"
+        );
         assert!(r.has_differences());
     }
 

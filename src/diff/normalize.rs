@@ -105,20 +105,22 @@ pub fn pair(before: Option<&Value>, after: Option<&Value>) -> (Option<Value>, Op
     if let Some(a) = a.as_mut() {
         clean(a);
     }
+    // Before projection: the desired `stringData` must select the live `data`.
+    for v in [b.as_mut(), a.as_mut()].into_iter().flatten() {
+        merge_string_data(v);
+    }
     if let (Some(bv), Some(av)) = (b.as_mut(), a.as_ref())
         && server
     {
         let mask = match last_applied {
             Some(mut la) => {
                 clean(&mut la);
+                merge_string_data(&mut la);
                 union(av, &la, "")
             }
             None => av.clone(),
         };
         *bv = project(bv, &mask, "");
-    }
-    for v in [b.as_mut(), a.as_mut()].into_iter().flatten() {
-        merge_string_data(v);
     }
     if let (Some(bv), Some(av)) = (b.as_mut(), a.as_ref()) {
         reconcile(bv, av, "", "");
@@ -156,7 +158,11 @@ pub fn server_shaped(v: &Value) -> bool {
 fn clean(v: &mut Value) -> Option<Value> {
     let obj = v.as_object_mut()?;
     obj.remove("status");
-    let kind = obj.get("kind").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let kind = obj
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
     let mut last_applied = None;
     if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
         for k in BOOKKEEPING {
@@ -351,7 +357,8 @@ fn project(live: &Value, mask: &Value, field: &str) -> Value {
             let mut out: Vec<Option<Value>> = l.iter().map(|v| Some(v.clone())).collect();
             for (li, mi) in match_items(field, l, m) {
                 if let (Some(li), Some(mi)) = (li, mi)
-                    && let (Some(lv), Some(mv), Some(slot)) = (l.get(li), m.get(mi), out.get_mut(li))
+                    && let (Some(lv), Some(mv), Some(slot)) =
+                        (l.get(li), m.get(mi), out.get_mut(li))
                 {
                     *slot = Some(project(lv, mv, ""));
                 }
@@ -445,7 +452,8 @@ fn reconcile(b: &mut Value, a: &Value, field: &str, parent: &str) {
     }
 }
 
-fn unordered(field: &str, b: &[Value], a: &[Value]) -> bool {
+/// Whether the list `field` is a set to Kubernetes (its order means nothing).
+pub fn unordered(field: &str, b: &[Value], a: &[Value]) -> bool {
     if UNORDERED_LISTS.contains(&field) {
         return true;
     }
@@ -663,8 +671,14 @@ fn mask_object_fields(
         let secret_map = top && kind == "Secret" && (k == "data" || k == "stringData");
         let config_map = top && kind == "ConfigMap" && (k == "data" || k == "binaryData");
         if secret_map || config_map {
-            let bm = b.as_deref_mut().and_then(|m| m.get_mut(&k)).and_then(Value::as_object_mut);
-            let am = a.as_deref_mut().and_then(|m| m.get_mut(&k)).and_then(Value::as_object_mut);
+            let bm = b
+                .as_deref_mut()
+                .and_then(|m| m.get_mut(&k))
+                .and_then(Value::as_object_mut);
+            let am = a
+                .as_deref_mut()
+                .and_then(|m| m.get_mut(&k))
+                .and_then(Value::as_object_mut);
             mask_map_entries(bm, am, secret_map);
             // A non-map `data` is malformed; mask it whole rather than print it.
             for m in [b.as_deref_mut(), a.as_deref_mut()].into_iter().flatten() {
@@ -816,7 +830,13 @@ mod tests {
 
     #[test]
     fn credential_names() {
-        for n in ["DB_PASSWORD", "api_key", "SECRET_KEY_BASE", "GITHUB_TOKEN", "AWS_ACCESS_KEY_ID"] {
+        for n in [
+            "DB_PASSWORD",
+            "api_key",
+            "SECRET_KEY_BASE",
+            "GITHUB_TOKEN",
+            "AWS_ACCESS_KEY_ID",
+        ] {
             assert!(credential_name(n), "{n}");
         }
         for n in ["RAILS_ENV", "PORT", "KEYCLOAK_URL"] {
@@ -832,7 +852,13 @@ mod tests {
             Some(&s(json!({"same": "YQ==", "diff": "ZA==", "new": "ZQ=="}))),
         );
         let (b, a) = (b.unwrap(), a.unwrap());
-        assert_eq!(b["data"], json!({"diff": MASK_BEFORE, "gone": MASK, "same": MASK}));
-        assert_eq!(a["data"], json!({"diff": MASK_AFTER, "new": MASK, "same": MASK}));
+        assert_eq!(
+            b["data"],
+            json!({"diff": MASK_BEFORE, "gone": MASK, "same": MASK})
+        );
+        assert_eq!(
+            a["data"],
+            json!({"diff": MASK_AFTER, "new": MASK, "same": MASK})
+        );
     }
 }

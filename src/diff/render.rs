@@ -136,7 +136,11 @@ pub fn text(report: &Report, opts: RenderOptions) -> String {
     for note in &report.notes {
         let _ = writeln!(out, "note: {note}");
     }
-    for o in report.objects.iter().filter(|o| o.status != Status::Unchanged) {
+    for o in report
+        .objects
+        .iter()
+        .filter(|o| o.status != Status::Unchanged)
+    {
         if opts.summary {
             let _ = writeln!(out, "{}", summary_line(o));
             continue;
@@ -305,7 +309,10 @@ mod tests {
         let t = text(&report(), RenderOptions::default());
         assert!(t.starts_with("~ apps/v1 Deployment a/web\n@@"), "{t}");
         assert!(t.contains("-  replicas: 3\n+  replicas: 5\n"), "{t}");
-        assert!(t.ends_with("1 changed, 0 added, 0 removed, 0 unchanged\n"), "{t}");
+        assert!(
+            t.ends_with("1 changed, 0 added, 0 removed, 0 unchanged\n"),
+            "{t}"
+        );
     }
 
     #[test]

@@ -198,7 +198,11 @@ fn flatten(v: Value, out: &mut Vec<Value>) -> Result<(), String> {
     match v {
         Value::Null => Ok(()),
         Value::Object(mut m) => {
-            let kind = m.get("kind").and_then(Value::as_str).unwrap_or_default().to_owned();
+            let kind = m
+                .get("kind")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
             if kind.ends_with("List")
                 && let Some(Value::Array(items)) = m.remove("items")
             {
@@ -277,9 +281,7 @@ impl Node<'_> {
 
     fn deeper<E: de::Error>(&self) -> Result<(), E> {
         if self.depth >= MAX_DEPTH {
-            Err(E::custom(format!(
-                "nesting deeper than {MAX_DEPTH} levels"
-            )))
+            Err(E::custom(format!("nesting deeper than {MAX_DEPTH} levels")))
         } else {
             Ok(())
         }
@@ -435,7 +437,11 @@ impl fmt::Display for GitError {
 }
 
 /// Runs git in `dir`; stdout on success, the first line of stderr on failure.
-fn git(dir: &Path, args: &[&str], env: &[(&str, &Path)]) -> Result<Result<String, String>, GitError> {
+fn git(
+    dir: &Path,
+    args: &[&str],
+    env: &[(&str, &Path)],
+) -> Result<Result<String, String>, GitError> {
     let mut cmd = Command::new("git");
     cmd.arg("-C").arg(dir).args(args);
     for (k, v) in env {
@@ -447,7 +453,9 @@ fn git(dir: &Path, args: &[&str], env: &[(&str, &Path)]) -> Result<Result<String
         .output()
         .map_err(|e| GitError::Io(format!("cannot run `git`: {e}")))?;
     if out.status.success() {
-        Ok(Ok(String::from_utf8_lossy(&out.stdout).trim_end().to_owned()))
+        Ok(Ok(String::from_utf8_lossy(&out.stdout)
+            .trim_end()
+            .to_owned()))
     } else {
         let err = String::from_utf8_lossy(&out.stderr);
         Ok(Err(err.lines().next().unwrap_or("git failed").to_owned()))
@@ -502,7 +510,10 @@ pub fn compile_at_revision(
         .map_err(|e| GitError::Io(format!("cannot resolve `{}`: {e}", file.display())))?;
     let dir = abs.parent().unwrap_or(Path::new("/")).to_path_buf();
     let dir = std::fs::canonicalize(&dir).map_err(|e| {
-        GitError::Io(format!("cannot read the directory `{}`: {e}", dir.display()))
+        GitError::Io(format!(
+            "cannot read the directory `{}`: {e}",
+            dir.display()
+        ))
     })?;
     let top = git(&dir, &["rev-parse", "--show-toplevel"], &[])?.map_err(|_| {
         GitError::Input(format!(
@@ -531,7 +542,13 @@ pub fn compile_at_revision(
     let spec = format!("{rev}^{{commit}}");
     let commit = git(
         &top,
-        &["rev-parse", "--verify", "--quiet", "--end-of-options", &spec],
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            "--end-of-options",
+            &spec,
+        ],
         &[],
     )?
     .map_err(|_| {
@@ -551,12 +568,20 @@ pub fn compile_at_revision(
     let env = [("GIT_INDEX_FILE", index.as_path())];
     git(&top, &["read-tree", &commit], &env)?
         .map_err(|e| GitError::Io(format!("cannot read the tree of `{rev}`: {e}")))?;
-    git(&top, &["checkout-index", "--all", "--force", &format!("--prefix={prefix}")], &env)?
-        .map_err(|e| GitError::Io(format!("cannot write the tree of `{rev}`: {e}")))?;
+    git(
+        &top,
+        &[
+            "checkout-index",
+            "--all",
+            "--force",
+            &format!("--prefix={prefix}"),
+        ],
+        &env,
+    )?
+    .map_err(|e| GitError::Io(format!("cannot write the tree of `{rev}`: {e}")))?;
     let path = tree.join(&rel);
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        GitError::Io(format!("cannot read `{rel}` at `{rev}`: {e}"))
-    })?;
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| GitError::Io(format!("cannot read `{rel}` at `{rev}`: {e}")))?;
     let mut map = crate::source::SourceMap::new();
     let entry = map.add(crate::source::SourceFile::new(
         format!("{rev}:{rel}"),
@@ -596,7 +621,9 @@ mod tests {
 
     #[test]
     fn billion_laughs_is_refused() {
-        let mut y = String::from("a0: &a0 [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+        let mut y = String::from(
+            "a0: &a0 [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+        );
         for i in 1..10 {
             let p = i - 1;
             y.push_str(&format!(
@@ -616,7 +643,10 @@ mod tests {
         // Few alias jumps (serde_yaml's own limit does not trip) but a large anchored
         // node used many times: the budget must.
         let big: Vec<String> = (0..2000).map(|i| format!("v{i}")).collect();
-        let mut y = format!("apiVersion: v1\nkind: A\nbig: &b [{}]\nuses:\n", big.join(","));
+        let mut y = format!(
+            "apiVersion: v1\nkind: A\nbig: &b [{}]\nuses:\n",
+            big.join(",")
+        );
         for _ in 0..2000 {
             y.push_str("- *b\n");
         }
@@ -628,10 +658,18 @@ mod tests {
     fn deep_nesting_is_refused() {
         let y = format!("{}1{}", "[".repeat(5000), "]".repeat(5000));
         let e = parse_manifests(&y, "x").unwrap_err();
-        assert!(e.message.contains("nesting") || e.message.contains("recursion"), "{}", e.message);
+        assert!(
+            e.message.contains("nesting") || e.message.contains("recursion"),
+            "{}",
+            e.message
+        );
         let y = format!("a: {}1{}", "[".repeat(5000), "]".repeat(5000));
         let e = parse_manifests(&y, "x").unwrap_err();
-        assert!(e.message.contains("nesting") || e.message.contains("recursion"), "{}", e.message);
+        assert!(
+            e.message.contains("nesting") || e.message.contains("recursion"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]
