@@ -93,7 +93,7 @@ fn job_hook(o: &Object) -> &'static str {
 }
 
 /// Annotates a sorted bundle for Helm (see the module documentation).
-pub fn apply(_model: &Model, objects: &mut Vec<Object>, _warnings: &mut Diagnostics) {
+pub fn apply(_model: &Model, objects: &mut [Object], _warnings: &mut Diagnostics) {
     // What the pre-hook jobs need, and whether an upgrade needs it too.
     let mut needed: BTreeMap<(String, &'static str, String), bool> = BTreeMap::new();
     for o in objects.iter() {

@@ -31,7 +31,7 @@ fn group(app: &str, what: &str) -> String {
 }
 
 /// Annotates a sorted bundle for kapp (see the module documentation).
-pub fn apply(model: &Model, objects: &mut Vec<Object>, _warnings: &mut Diagnostics) {
+pub fn apply(model: &Model, objects: &mut [Object], _warnings: &mut Diagnostics) {
     // Which apps have jobs before / after the workloads.
     let mut pre: HashMap<String, bool> = HashMap::new();
     for o in objects.iter() {
