@@ -623,6 +623,15 @@ fn whole_session() {
         json!({"textDocument": {"uri": URI}}),
     );
     assert!(syms.as_array().unwrap().iter().any(|s| s["name"] == "shop"));
+    let h = c.call("textDocument/hover", at(&text, "[migrate]", 0, 2));
+    let md = h["contents"]["value"].as_str().unwrap();
+    assert!(md.contains("job `migrate`"), "{md}");
+    // Completion still knows the enclosing block while the line is unfinished.
+    let items = c.call("textDocument/completion", at(&text, "    port = = =", 0, 0));
+    assert!(
+        labels(&items).contains(&"replicas".to_string())
+            || labels(&items).contains(&"spread".to_string())
+    );
     let fmt = c.call(
         "textDocument/formatting",
         json!({"textDocument": {"uri": URI}, "options": {"tabSize": 2, "insertSpaces": true}}),

@@ -61,6 +61,17 @@ pub(crate) fn hover(snap: &Snapshot, offset: u32) -> Option<Hover> {
                 _ => None,
             };
             match (word, expected) {
+                (Some(w @ ("app" | "namespace")), None) => {
+                    span = Some(expr.span);
+                    parts.push(format!(
+                        "`{w}`: built in, the {} (`${{{w}}}` in a string)",
+                        if w == "app" {
+                            "app's name"
+                        } else {
+                            "app's namespace"
+                        }
+                    ));
+                }
                 (Some(w), Some(Ty::Enum(words))) if words.contains(&w) => {
                     span = Some(expr.span);
                     parts.push(format!("`{w}`: one of {}", quote(words)));

@@ -109,3 +109,97 @@ pub(crate) struct Outline {
     pub name_span: Span,
     pub children: Vec<Outline>,
 }
+
+#[cfg(test)]
+mod tests {
+    //! Every feature at every few offsets of every fixture and example, whole and cut
+    //! short (as while typing): nothing panics, and every span returned lies in the text.
+
+    use super::document::Document;
+    use super::navigation::Views;
+    use super::*;
+    use crate::Options;
+
+    fn kiln_files() -> Vec<std::path::PathBuf> {
+        let mut out = Vec::new();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut dirs = vec![root.join("tests/fixtures"), root.join("examples")];
+        while let Some(d) = dirs.pop() {
+            let Ok(rd) = std::fs::read_dir(&d) else {
+                continue;
+            };
+            for e in rd.flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    dirs.push(p);
+                } else if p.extension().is_some_and(|x| x == "kiln") {
+                    out.push(p);
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    fn sweep(before: &str, text: &str, step: usize) {
+        let opts = Options::default();
+        let mut d = Document::new("untitled:sweep".into(), 1, before.to_string());
+        let _ = d.snapshot(&opts);
+        d.apply(
+            2,
+            vec![convert::Change {
+                range: None,
+                text: text.to_string(),
+            }],
+        )
+        .unwrap();
+        let snap = d.snapshot(&opts);
+        let views = Views {
+            current: snap.clone(),
+            good: d.last_good(),
+        };
+        let good = views.good.as_ref().map(|(g, m)| (g.as_ref(), *m));
+        let len = text.len() as u32;
+        let inside = |s: crate::source::Span| s.start <= s.end && s.end <= len;
+        for o in (0..=text.len()).step_by(step) {
+            if !text.is_char_boundary(o) {
+                continue;
+            }
+            let o = o as u32;
+            if let Some(h) = hover::hover(&snap, o) {
+                assert!(inside(h.span));
+            }
+            for c in completion::complete(&snap, good, o, true) {
+                assert!(inside(c.replace), "{c:?} at {o}");
+            }
+            assert!(views.definition(o).into_iter().all(inside));
+            assert!(views.references(o, true).into_iter().all(inside));
+            if let Some((s, _)) = navigation::prepare_rename(&snap, o) {
+                assert!(inside(s));
+                let _ = navigation::rename(&snap, o, "renamed");
+            }
+        }
+        for a in actions::actions(&snap, 0, len) {
+            assert!(a.edits.iter().all(|e| inside(e.span)));
+        }
+        let _ = views.outline();
+    }
+
+    #[test]
+    fn no_panic_anywhere() {
+        let files = kiln_files();
+        assert!(files.len() > 50, "fixtures not found");
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap();
+            sweep(&text, &text, 3);
+            // Cut short at a few places: the tail is what is still to be typed.
+            for cut in [text.len() / 3, text.len() / 2, text.len() * 4 / 5] {
+                let mut c = cut;
+                while !text.is_char_boundary(c) {
+                    c -= 1;
+                }
+                sweep(&text, &text[..c], 7);
+            }
+        }
+    }
+}

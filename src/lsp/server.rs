@@ -372,9 +372,23 @@ impl Server {
         match method {
             "textDocument/hover" => {
                 let (uri, pos) = convert::document_position(params).map_err(Failure::params)?;
-                let snap = self.doc(&uri)?.snapshot(&opts);
+                let views = self.views(&uri, &opts)?;
+                let snap = &views.current;
                 let offset = convert::offset(snap.file(), pos);
-                Ok(convert::hover(snap.file(), hover::hover(&snap, offset)))
+                let mut found = hover::hover(snap, offset);
+                // While the text does not parse, what the tree lost is in the last good one.
+                if found.is_none()
+                    && let Some((good, map)) = &views.good
+                    && let Some(old) = map.to_old(offset)
+                {
+                    found = hover::hover(good, old).and_then(|h| {
+                        Some(super::Hover {
+                            span: map.span_to_new(h.span)?,
+                            markdown: h.markdown,
+                        })
+                    });
+                }
+                Ok(convert::hover(snap.file(), found))
             }
             "textDocument/completion" => {
                 let (uri, pos) = convert::document_position(params).map_err(Failure::params)?;
