@@ -1,0 +1,1 @@
+compile tests/fixtures/check/job_order_impossible.kiln --for helm

@@ -1,0 +1,1 @@
+plan examples/csis/app.kiln --dry-run
