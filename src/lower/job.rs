@@ -1,4 +1,5 @@
-//! `job` → Job named by what it runs, `cron` → CronJob.
+//! `job` → a Job named by what it runs, in the release phase and step `order::jobs`
+//! gives it (a `manual` job → a suspended CronJob); `cron` → CronJob.
 
 use super::Cx;
 use super::meta::{self, Block, ContentHash};
