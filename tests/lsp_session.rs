@@ -144,7 +144,12 @@ impl Client {
                 "processId": null,
                 "rootUri": null,
                 "capabilities": {
-                    "textDocument": {"completion": {"completionItem": {"snippetSupport": true}}}
+                    "textDocument": {
+                        "completion": {"completionItem": {"snippetSupport": true, "documentationFormat": ["markdown"]}},
+                        "hover": {"contentFormat": ["markdown", "plaintext"]},
+                        "documentSymbol": {"hierarchicalDocumentSymbolSupport": true},
+                        "codeAction": {"codeActionLiteralSupport": {"codeActionKind": {"valueSet": ["quickfix"]}}}
+                    }
                 },
                 "initializationOptions": {"diagnosticsDelayMs": 10}
             }),

@@ -73,6 +73,15 @@ fn uri(text: &str) -> Result<lsp::Uri, String> {
 pub struct ClientInfo {
     /// Whether completion items may be snippets.
     pub snippets: bool,
+    /// Whether completion documentation may be Markdown (else plain text).
+    pub markdown_docs: bool,
+    /// Whether hovers may be Markdown (else plain text).
+    pub markdown_hover: bool,
+    /// Whether the outline may be a tree (else a flat list with container names).
+    pub hierarchical_symbols: bool,
+    /// Whether code actions may be returned as literals (else there are none to offer:
+    /// kiln's fixes are edits, not server commands).
+    pub code_action_literals: bool,
     /// `initializationOptions.profile`: the profile applied to diagnostics and previews.
     pub profile: Option<String>,
     /// `initializationOptions.diagnosticsDelayMs`: the debounce of diagnostics on change.
@@ -86,9 +95,25 @@ pub fn initialize(v: Value) -> ClientInfo {
         .pointer("/capabilities/textDocument/completion/completionItem/snippetSupport")
         .and_then(Value::as_bool)
         .unwrap_or(false);
+    let markdown = |path: &str| {
+        v.pointer(path)
+            .and_then(Value::as_array)
+            .is_some_and(|kinds| kinds.iter().any(|k| k == "markdown"))
+    };
     let opts = v.get("initializationOptions");
     ClientInfo {
         snippets,
+        markdown_docs: markdown(
+            "/capabilities/textDocument/completion/completionItem/documentationFormat",
+        ),
+        markdown_hover: markdown("/capabilities/textDocument/hover/contentFormat"),
+        hierarchical_symbols: v
+            .pointer("/capabilities/textDocument/documentSymbol/hierarchicalDocumentSymbolSupport")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        code_action_literals: v
+            .pointer("/capabilities/textDocument/codeAction/codeActionLiteralSupport")
+            .is_some_and(Value::is_object),
         profile: opts
             .and_then(|o| o.get("profile"))
             .and_then(Value::as_str)
@@ -348,22 +373,32 @@ pub fn publish_diagnostics(
     }))
 }
 
+/// Markdown or, for a client that did not say it renders Markdown, the same text as
+/// plain text (kiln's Markdown is light: backticks and code fences read fine raw).
+fn markup(text: String, markdown: bool) -> lsp::MarkupContent {
+    lsp::MarkupContent {
+        kind: if markdown {
+            lsp::MarkupKind::Markdown
+        } else {
+            lsp::MarkupKind::PlainText
+        },
+        value: text,
+    }
+}
+
 /// A hover result (null when there is nothing to say).
-pub fn hover(file: &SourceFile, h: Option<Hover>) -> Value {
+pub fn hover(file: &SourceFile, h: Option<Hover>, markdown: bool) -> Value {
     match h {
         None => Value::Null,
         Some(h) => to_value(lsp::Hover {
-            contents: lsp::HoverContents::Markup(lsp::MarkupContent {
-                kind: lsp::MarkupKind::Markdown,
-                value: h.markdown,
-            }),
+            contents: lsp::HoverContents::Markup(markup(h.markdown, markdown)),
             range: Some(range(file, h.span)),
         }),
     }
 }
 
 /// A completion list.
-pub fn completions(file: &SourceFile, items: Vec<Completion>) -> Value {
+pub fn completions(file: &SourceFile, items: Vec<Completion>, markdown: bool) -> Value {
     let items: Vec<lsp::CompletionItem> = items
         .into_iter()
         .map(|c| lsp::CompletionItem {
@@ -380,10 +415,11 @@ pub fn completions(file: &SourceFile, items: Vec<Completion>) -> Value {
             }),
             detail: c.detail,
             documentation: c.doc.map(|d| {
-                lsp::Documentation::MarkupContent(lsp::MarkupContent {
-                    kind: lsp::MarkupKind::Markdown,
-                    value: d,
-                })
+                if markdown {
+                    lsp::Documentation::MarkupContent(markup(d, true))
+                } else {
+                    lsp::Documentation::String(d)
+                }
             }),
             sort_text: Some(c.sort),
             insert_text_format: Some(if c.snippet {
@@ -493,6 +529,57 @@ pub fn code_actions(
     Ok(to_value(out))
 }
 
+fn symbol_kind(k: SymbolKind) -> lsp::SymbolKind {
+    match k {
+        SymbolKind::App => lsp::SymbolKind::MODULE,
+        SymbolKind::Service | SymbolKind::Stateful => lsp::SymbolKind::CLASS,
+        SymbolKind::Worker | SymbolKind::Daemon => lsp::SymbolKind::CLASS,
+        SymbolKind::Job | SymbolKind::Cron => lsp::SymbolKind::FUNCTION,
+        SymbolKind::Raw => lsp::SymbolKind::OBJECT,
+        SymbolKind::Volume => lsp::SymbolKind::FIELD,
+        SymbolKind::Sidecar | SymbolKind::Init => lsp::SymbolKind::STRUCT,
+        SymbolKind::Let => lsp::SymbolKind::VARIABLE,
+        SymbolKind::Profile => lsp::SymbolKind::NAMESPACE,
+        SymbolKind::Template => lsp::SymbolKind::INTERFACE,
+    }
+}
+
+/// The outline as a flat list, for clients without hierarchical symbols: each entry
+/// names its container.
+pub fn flat_symbols(
+    doc_uri: &str,
+    file: &SourceFile,
+    outline: Vec<Outline>,
+) -> Result<Value, String> {
+    let u = uri(doc_uri)?;
+    let mut out = Vec::new();
+    #[allow(deprecated)] // `deprecated` is a required field of the struct, left unset.
+    fn walk(
+        u: &lsp::Uri,
+        file: &SourceFile,
+        list: Vec<Outline>,
+        container: Option<&str>,
+        out: &mut Vec<lsp::SymbolInformation>,
+    ) {
+        for o in list {
+            out.push(lsp::SymbolInformation {
+                name: o.name.clone(),
+                kind: symbol_kind(o.kind),
+                tags: None,
+                deprecated: None,
+                location: lsp::Location {
+                    uri: u.clone(),
+                    range: range(file, o.span),
+                },
+                container_name: container.map(str::to_string),
+            });
+            walk(u, file, o.children, Some(&o.name), out);
+        }
+    }
+    walk(&u, file, outline, None, &mut out);
+    Ok(to_value(lsp::DocumentSymbolResponse::Flat(out)))
+}
+
 /// The outline.
 pub fn document_symbols(file: &SourceFile, outline: Vec<Outline>) -> Value {
     #[allow(deprecated)] // `deprecated` is a required field of the struct, left unset.
@@ -500,18 +587,7 @@ pub fn document_symbols(file: &SourceFile, outline: Vec<Outline>) -> Value {
         lsp::DocumentSymbol {
             name: o.name,
             detail: (!o.detail.is_empty()).then_some(o.detail),
-            kind: match o.kind {
-                SymbolKind::App => lsp::SymbolKind::MODULE,
-                SymbolKind::Service | SymbolKind::Stateful => lsp::SymbolKind::CLASS,
-                SymbolKind::Worker | SymbolKind::Daemon => lsp::SymbolKind::CLASS,
-                SymbolKind::Job | SymbolKind::Cron => lsp::SymbolKind::FUNCTION,
-                SymbolKind::Raw => lsp::SymbolKind::OBJECT,
-                SymbolKind::Volume => lsp::SymbolKind::FIELD,
-                SymbolKind::Sidecar | SymbolKind::Init => lsp::SymbolKind::STRUCT,
-                SymbolKind::Let => lsp::SymbolKind::VARIABLE,
-                SymbolKind::Profile => lsp::SymbolKind::NAMESPACE,
-                SymbolKind::Template => lsp::SymbolKind::INTERFACE,
-            },
+            kind: symbol_kind(o.kind),
             tags: None,
             deprecated: None,
             range: range(file, o.span),

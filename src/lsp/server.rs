@@ -68,6 +68,10 @@ struct Server {
     options: Options,
     delay: Duration,
     snippets: bool,
+    markdown_docs: bool,
+    markdown_hover: bool,
+    hierarchical_symbols: bool,
+    code_action_literals: bool,
 }
 
 /// Serves one connection until `exit` or until the client goes away; returns the exit
@@ -81,6 +85,10 @@ pub fn serve(conn: Connection) -> u8 {
         options: Options::default(),
         delay: DEFAULT_DELAY,
         snippets: false,
+        markdown_docs: false,
+        markdown_hover: false,
+        hierarchical_symbols: false,
+        code_action_literals: false,
     };
     s.run()
 }
@@ -211,6 +219,10 @@ impl Server {
             (Phase::Starting, "initialize") => {
                 let info = convert::initialize(r.params);
                 self.snippets = info.snippets;
+                self.markdown_docs = info.markdown_docs;
+                self.markdown_hover = info.markdown_hover;
+                self.hierarchical_symbols = info.hierarchical_symbols;
+                self.code_action_literals = info.code_action_literals;
                 self.options.profile = info.profile;
                 if let Some(ms) = info.delay_ms {
                     self.delay = Duration::from_millis(ms.min(10_000));
@@ -388,7 +400,7 @@ impl Server {
                         })
                     });
                 }
-                Ok(convert::hover(snap.file(), found))
+                Ok(convert::hover(snap.file(), found, self.markdown_hover))
             }
             "textDocument/completion" => {
                 let (uri, pos) = convert::document_position(params).map_err(Failure::params)?;
@@ -397,7 +409,7 @@ impl Server {
                 let offset = convert::offset(snap.file(), pos);
                 let good = views.good.as_ref().map(|(g, m)| (g.as_ref(), *m));
                 let items = completion::complete(snap, good, offset, snippets);
-                Ok(convert::completions(snap.file(), items))
+                Ok(convert::completions(snap.file(), items, self.markdown_docs))
             }
             "textDocument/definition" => {
                 let (uri, pos) = convert::document_position(params).map_err(Failure::params)?;
@@ -415,11 +427,17 @@ impl Server {
             }
             "textDocument/documentSymbol" => {
                 let uri = convert::document(params).map_err(Failure::params)?;
+                let hierarchical = self.hierarchical_symbols;
                 let views = self.views(&uri, &opts)?;
-                Ok(convert::document_symbols(
-                    views.current.file(),
-                    views.outline(),
-                ))
+                if hierarchical {
+                    Ok(convert::document_symbols(
+                        views.current.file(),
+                        views.outline(),
+                    ))
+                } else {
+                    convert::flat_symbols(&uri, views.current.file(), views.outline())
+                        .map_err(Failure::params)
+                }
             }
             "textDocument/prepareRename" => {
                 let (uri, pos) = convert::document_position(params).map_err(Failure::params)?;
@@ -450,6 +468,9 @@ impl Server {
             }
             "textDocument/codeAction" => {
                 let (uri, start, end) = convert::code_action(params).map_err(Failure::params)?;
+                if !self.code_action_literals {
+                    return Ok(Value::Array(Vec::new()));
+                }
                 let snap = self.doc(&uri)?.snapshot(&opts);
                 let (a, b) = (
                     convert::offset(snap.file(), start),
