@@ -243,8 +243,10 @@ impl Cx<'_> {
                     .any(|e| matches!(e, ast::Entry::Block(c) if c.kind.name == kind))
             })
         };
+        // A field and a block of the same name (`health = http(..)` or `health { }`)
+        // exclude each other.
         for f in sch.fields() {
-            if has_field(f.name) {
+            if has_field(f.name) || has_block(f.name) {
                 continue;
             }
             let required = sch.is_required(f);
@@ -276,7 +278,7 @@ impl Cx<'_> {
         }
         for child in sch.children {
             let b = child.block;
-            if !child.many && has_block(b.kind) {
+            if (!child.many && has_block(b.kind)) || has_field(b.kind) {
                 continue;
             }
             let insert = match b.naming {
