@@ -212,4 +212,83 @@ mod tests {
             })
         );
     }
+
+    use crate::lsp::document::Document;
+
+    fn apply(text: &str, edits: &[Edit]) -> String {
+        let mut edits = edits.to_vec();
+        edits.sort_by_key(|e| std::cmp::Reverse(e.span.start));
+        let mut out = text.to_string();
+        for e in edits {
+            out.replace_range(e.span.range(), &e.text);
+        }
+        out
+    }
+
+    fn analyze(text: &str) -> std::rc::Rc<Snapshot> {
+        Document::new("untitled:t".into(), 1, text.to_string()).snapshot(&crate::Options::default())
+    }
+
+    /// Every did-you-mean fix of every check fixture removes the diagnostic it fixes.
+    #[test]
+    fn did_you_mean_fixes_fix() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/check");
+        let mut fixed = 0;
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let p = e.path();
+            if p.extension().is_none_or(|x| x != "kiln") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&p).unwrap();
+            let snap = analyze(&text);
+            for a in actions(&snap, 0, text.len() as u32)
+                .into_iter()
+                .filter(|a| a.preferred)
+            {
+                let d = &snap.analysis.diagnostics.0[a.diagnostic.unwrap()];
+                let after = analyze(&apply(&text, &a.edits));
+                let same = |x: &crate::diag::Diagnostic| x.code == d.code && x.message == d.message;
+                assert!(
+                    !after.analysis.diagnostics.iter().any(same),
+                    "{}: `{}` did not fix {} {}",
+                    p.display(),
+                    a.title,
+                    d.code,
+                    d.message
+                );
+                fixed += 1;
+            }
+        }
+        assert!(fixed >= 5, "only {fixed} fixes found");
+    }
+
+    #[test]
+    fn unpinned_images() {
+        let text = "app a {\n  image = \"r/shop:1.4.2\"\n  service web {\n    image = \"r/shop:latest\"\n    port = 80\n  }\n}\n";
+        let snap = analyze(text);
+        let found = actions(&snap, 0, text.len() as u32);
+        let titles: Vec<&str> = found.iter().map(|a| a.title.as_str()).collect();
+        assert_eq!(titles.len(), 2, "{titles:?}");
+        let pinned = apply(text, &found[0].edits);
+        assert!(
+            pinned.contains("image = \"r/shop:1.4.2\"\n    port"),
+            "{pinned}"
+        );
+        assert!(
+            !analyze(&pinned)
+                .analysis
+                .diagnostics
+                .iter()
+                .any(|d| d.code == codes::UNPINNED_IMAGE)
+        );
+        let kept = apply(text, &found[1].edits);
+        let after = analyze(&kept);
+        let d = after
+            .analysis
+            .diagnostics
+            .iter()
+            .find(|d| d.code == codes::UNPINNED_IMAGE)
+            .expect("still reported");
+        assert!(!d.is_error(), "a warning once accepted: {kept}");
+    }
 }

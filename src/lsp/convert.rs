@@ -352,7 +352,9 @@ pub fn diagnostic(d: &Diagnostic, doc_uri: &lsp::Uri, file: &SourceFile) -> lsp:
         source: Some("kiln".into()),
         message: d.message.clone(),
         related_information: (!related.is_empty()).then_some(related),
-        tags: None,
+        // An unused binding is shown faded, as editors do for dead code.
+        tags: (d.code == crate::diag::codes::UNUSED_LET)
+            .then(|| vec![lsp::DiagnosticTag::UNNECESSARY]),
         data: None,
     }
 }
