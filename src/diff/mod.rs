@@ -124,10 +124,14 @@ pub struct ObjectDiff {
     pub after_yaml: String,
     /// The changed values (empty when unchanged; one root change when added or removed).
     pub changes: Vec<PathChange>,
+    /// The before side's name when the object was renamed (a content-hash suffix that
+    /// changed with the content: `csis-env-33c0cab5e3`).
+    pub renamed_from: Option<String>,
 }
 
 impl ObjectDiff {
-    /// `apps/v1 Deployment csis/csis-web` (no namespace part for cluster objects).
+    /// `apps/v1 Deployment csis/csis-web` (no namespace part for cluster objects), and
+    /// `(renamed from csis-env-33c0cab5e3)` after a renamed object.
     pub fn title(&self) -> String {
         let k = &self.key;
         let name = if k.namespace.is_empty() {
@@ -135,7 +139,13 @@ impl ObjectDiff {
         } else {
             format!("{}/{}", k.namespace, k.name)
         };
-        format!("{} {} {}", self.api_version, k.kind, name)
+        match &self.renamed_from {
+            Some(old) => format!(
+                "{} {} {name} (renamed from {old})",
+                self.api_version, k.kind
+            ),
+            None => format!("{} {} {name}", self.api_version, k.kind),
+        }
     }
 }
 
@@ -224,7 +234,7 @@ pub fn diff(before: &[Value], after: &[Value], opts: &DiffOptions) -> Report {
         }
     }
     let mut used = vec![false; before.len()];
-    let mut report = Report::default();
+    let mut matches: Vec<Option<usize>> = Vec::with_capacity(after.len());
     for a in after {
         let key = ObjectKey::of(a);
         let mut found = index.get(&key).copied().filter(|&i| !used[i]);
@@ -240,6 +250,15 @@ pub fn diff(before: &[Value], after: &[Value], opts: &DiffOptions) -> Report {
         if let Some(i) = found {
             used[i] = true;
         }
+        matches.push(found);
+    }
+    let mut renamed = vec![false; after.len()];
+    if opts.report_removed {
+        pair_renames(before, after, &mut used, &mut matches, &mut renamed);
+    }
+    let mut report = Report::default();
+    for ((a, found), renamed) in after.iter().zip(matches).zip(renamed) {
+        let key = ObjectKey::of(a);
         let mut b = found.and_then(|i| before.get(i)).cloned();
         // A namespace-less match takes the bundle's namespace: not a difference.
         if let Some(Value::Object(m)) = &mut b
@@ -249,7 +268,14 @@ pub fn diff(before: &[Value], after: &[Value], opts: &DiffOptions) -> Report {
         {
             meta.insert("namespace".into(), Value::from(key.namespace.clone()));
         }
-        report.objects.push(compare(b.as_ref(), Some(a), key));
+        let renamed_from = if renamed {
+            b.as_ref().map(|b| ObjectKey::of(b).name)
+        } else {
+            None
+        };
+        let mut o = compare(b.as_ref(), Some(a), key);
+        o.renamed_from = renamed_from;
+        report.objects.push(o);
     }
     if opts.report_removed {
         for (i, b) in before.iter().enumerate() {
@@ -261,6 +287,67 @@ pub fn diff(before: &[Value], after: &[Value], opts: &DiffOptions) -> Report {
         }
     }
     report
+}
+
+/// The name without a content-hash suffix (`csis-env-33c0cab5e3` → `csis-env`): kiln
+/// names ConfigMaps and release Jobs after a hash of their content, so a change renames
+/// them.
+fn hash_stem(name: &str) -> Option<&str> {
+    let (stem, suffix) = name.rsplit_once('-')?;
+    let hex = suffix.len() >= 8
+        && suffix.len() <= 16
+        && suffix
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    (hex && !stem.is_empty()).then_some(stem)
+}
+
+/// Pairs an added object with a removed one of the same kind and namespace whose names
+/// differ only by their hash suffix, when the pairing is unambiguous (one of each): the
+/// reader sees what changed inside (`RAILS_ENV: production → staging`) instead of a whole
+/// object removed and another added.
+fn pair_renames(
+    before: &[Value],
+    after: &[Value],
+    used: &mut [bool],
+    matches: &mut [Option<usize>],
+    renamed: &mut [bool],
+) {
+    type Stem = (String, String, String, String);
+    let stem_of = |v: &Value| -> Option<Stem> {
+        let k = ObjectKey::of(v);
+        let stem = hash_stem(&k.name)?.to_owned();
+        Some((k.group, k.kind, k.namespace, stem))
+    };
+    let mut added: HashMap<Stem, Vec<usize>> = HashMap::new();
+    for (ai, a) in after.iter().enumerate() {
+        if matches.get(ai).is_some_and(Option::is_none)
+            && let Some(s) = stem_of(a)
+        {
+            added.entry(s).or_default().push(ai);
+        }
+    }
+    let mut removed: HashMap<Stem, Vec<usize>> = HashMap::new();
+    for (bi, b) in before.iter().enumerate() {
+        if used.get(bi) == Some(&false)
+            && let Some(s) = stem_of(b)
+        {
+            removed.entry(s).or_default().push(bi);
+        }
+    }
+    for (stem, ais) in added {
+        if let ([ai], Some([bi])) = (ais.as_slice(), removed.get(&stem).map(Vec::as_slice))
+            && let (Some(m), Some(u), Some(r)) = (
+                matches.get_mut(*ai),
+                used.get_mut(*bi),
+                renamed.get_mut(*ai),
+            )
+        {
+            *m = Some(*bi);
+            *u = true;
+            *r = true;
+        }
+    }
 }
 
 /// Normalizes one pair and computes its status and changes.
@@ -326,6 +413,7 @@ fn compare(before: Option<&Value>, after: Option<&Value>, key: ObjectKey) -> Obj
         before_yaml: yaml(&b),
         after_yaml: yaml(&a),
         changes,
+        renamed_from: None,
     }
 }
 
@@ -535,6 +623,49 @@ mod tests {
             "0 changed, 1 added, 1 removed, 0 unchanged"
         );
         assert!(r.has_differences());
+    }
+
+    #[test]
+    fn hash_renames_pair_up() {
+        let cm = |name: &str, v: &str| {
+            json!({"apiVersion": "v1", "kind": "ConfigMap",
+                   "metadata": {"name": name, "namespace": "a"}, "data": {"MODE": v}})
+        };
+        let opts = DiffOptions {
+            report_removed: true,
+            ..DiffOptions::default()
+        };
+        let r = diff(
+            &[cm("env-33c0cab5e3", "x")],
+            &[cm("env-5f98245cca", "y")],
+            &opts,
+        );
+        assert_eq!(
+            r.counts().to_string(),
+            "1 changed, 0 added, 0 removed, 0 unchanged"
+        );
+        assert_eq!(
+            r.objects[0].title(),
+            "v1 ConfigMap a/env-5f98245cca (renamed from env-33c0cab5e3)"
+        );
+        let paths: Vec<_> = r.objects[0]
+            .changes
+            .iter()
+            .map(|c| c.path.as_str())
+            .collect();
+        assert_eq!(paths, ["metadata.name", "data.MODE"]);
+        // Two candidates: ambiguous, left as added and removed.
+        let r = diff(
+            &[cm("env-33c0cab5e3", "x"), cm("env-1111111111", "z")],
+            &[cm("env-5f98245cca", "y")],
+            &opts,
+        );
+        assert_eq!(
+            r.counts().to_string(),
+            "0 changed, 1 added, 2 removed, 0 unchanged"
+        );
+        assert_eq!(hash_stem("web"), None);
+        assert_eq!(hash_stem("csis-migrate-23f4c119"), Some("csis-migrate"));
     }
 
     #[test]

@@ -273,6 +273,7 @@ pub fn json(report: &Report, opts: RenderOptions) -> String {
                 "kind": o.key.kind,
                 "namespace": o.key.namespace,
                 "name": o.key.name,
+                "renamedFrom": o.renamed_from,
                 "changes": changes,
             });
             if !opts.summary {
