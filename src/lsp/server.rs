@@ -492,6 +492,9 @@ impl Server {
                     .map(Value::String)
                     .map_err(Failure::failed)
             }
+            // A handler with a bug, for the test of the last line of defence.
+            #[cfg(test)]
+            "kiln/testPanic" => panic!("a bug in a handler"),
             _ => Err(Failure {
                 code: ErrorCode::MethodNotFound as i32,
                 message: format!("`{method}` is not supported"),
@@ -555,5 +558,46 @@ mod tests {
         // Multi-byte characters are never split.
         let e = minimal_edit("é", "è").unwrap();
         assert_eq!((e.span, e.text.as_str()), (Span::new(0, 2), "è"));
+    }
+
+    #[test]
+    fn a_panicking_handler_gets_an_internal_error_and_the_server_goes_on() {
+        let (server, client) = Connection::memory();
+        let req = |id: i32, method: &str, params: Value| {
+            Message::Request(Request::new(RequestId::from(id), method.into(), params))
+        };
+        for m in [
+            req(1, "initialize", serde_json::json!({"capabilities": {}})),
+            req(2, "kiln/testPanic", Value::Null),
+            req(
+                3,
+                "textDocument/formatting",
+                serde_json::json!({"textDocument": {"uri": "file:///none.kiln"}}),
+            ),
+            req(4, "shutdown", Value::Null),
+            Message::Notification(Notification::new("exit".into(), Value::Null)),
+        ] {
+            client.sender.send(m).unwrap();
+        }
+        assert_eq!(serve(server), 0);
+        let responses: Vec<Response> = client
+            .receiver
+            .try_iter()
+            .filter_map(|m| match m {
+                Message::Response(r) => Some(r),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(responses.len(), 4);
+        let err = responses[1].response_result.as_ref().unwrap_err();
+        assert_eq!(err.code, ErrorCode::InternalError as i32);
+        assert!(
+            err.message.contains("a bug in a handler"),
+            "{}",
+            err.message
+        );
+        // The next request is served as usual (here: a document that is not open).
+        let err = responses[2].response_result.as_ref().unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidParams as i32);
     }
 }
