@@ -89,6 +89,11 @@ fn real_changes_stay_visible() {
     let cases = [
         ("env-order-with-reference", "name: URL"),
         ("removed-via-last-applied", "-  replicas: 2"),
+        ("removed-via-server-side-apply", "-  replicas: 2"),
+        (
+            "removed-via-server-side-apply",
+            "-          imagePullPolicy: Always",
+        ),
         (
             "removed-via-last-applied",
             "-          imagePullPolicy: Always",

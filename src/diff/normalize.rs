@@ -101,6 +101,8 @@ pub fn pair(before: Option<&Value>, after: Option<&Value>) -> (Option<Value>, Op
     let mut b = before.cloned();
     let mut a = after.cloned();
     let server = b.as_ref().is_some_and(server_shaped);
+    // Read before `clean` drops managedFields: what server-side apply applied.
+    let applied = b.as_ref().and_then(server_side_applied);
     let last_applied = b.as_mut().and_then(clean);
     if let Some(a) = a.as_mut() {
         clean(a);
@@ -112,7 +114,7 @@ pub fn pair(before: Option<&Value>, after: Option<&Value>) -> (Option<Value>, Op
     if let (Some(bv), Some(av)) = (b.as_mut(), a.as_ref())
         && server
     {
-        let mask = match last_applied {
+        let mut mask = match last_applied {
             Some(mut la) => {
                 clean(&mut la);
                 merge_string_data(&mut la);
@@ -120,6 +122,9 @@ pub fn pair(before: Option<&Value>, after: Option<&Value>) -> (Option<Value>, Op
             }
             None => av.clone(),
         };
+        if let Some(ssa) = applied {
+            mask = union(&mask, &ssa, "");
+        }
         *bv = project(bv, &mask, "");
     }
     if let (Some(bv), Some(av)) = (b.as_mut(), a.as_ref()) {
@@ -152,6 +157,65 @@ pub fn server_shaped(v: &Value) -> bool {
         .iter()
         .any(|k| m.contains_key(*k))
         || m.get("creationTimestamp").is_some_and(|t| !t.is_null())
+}
+
+/// The fields server-side apply recorded as applied (`managedFields` entries with
+/// `operation: Apply`, any manager), as a mask: the server-side counterpart of the
+/// last-applied annotation, so a field removed from the source still shows as removed.
+/// `fieldsV1` names fields `f:name`, keyed list items `k:{"name":"web"}`, set values
+/// `v:...` and indexes `i:N`; leaves are `null` in the mask (keep the whole value).
+fn server_side_applied(v: &Value) -> Option<Value> {
+    let entries = v.get("metadata")?.get("managedFields")?.as_array()?;
+    let mut mask: Option<Value> = None;
+    for e in entries {
+        if e.get("operation").and_then(Value::as_str) != Some("Apply") {
+            continue;
+        }
+        let Some(fields) = e.get("fieldsV1") else {
+            continue;
+        };
+        let m = fields_to_mask(fields);
+        mask = Some(match mask {
+            Some(prev) => union(&prev, &m, ""),
+            None => m,
+        });
+    }
+    mask
+}
+
+/// One `fieldsV1` node as a mask value.
+fn fields_to_mask(node: &Value) -> Value {
+    let Some(m) = node.as_object() else {
+        return Value::Null;
+    };
+    let mut obj = Map::new();
+    let mut items: Vec<Value> = Vec::new();
+    for (k, child) in m {
+        if let Some(name) = k.strip_prefix("f:") {
+            obj.insert(name.to_owned(), fields_to_mask(child));
+        } else if let Some(key) = k.strip_prefix("k:") {
+            // The item's key fields, plus what was applied inside it.
+            let mut item = match serde_json::from_str::<Value>(key) {
+                Ok(Value::Object(km)) => km,
+                _ => continue,
+            };
+            if let Value::Object(inner) = fields_to_mask(child) {
+                for (ik, iv) in inner {
+                    item.entry(ik).or_insert(iv);
+                }
+            }
+            items.push(Value::Object(item));
+        }
+        // `.` (the node itself), `v:` (set members) and `i:` (indexes) add no field.
+    }
+    if !items.is_empty() {
+        return Value::Array(items);
+    }
+    if obj.is_empty() {
+        Value::Null
+    } else {
+        Value::Object(obj)
+    }
 }
 
 /// Drops status and bookkeeping; returns the parsed last-applied configuration, if any.
@@ -338,6 +402,8 @@ fn union(a: &Value, b: &Value, field: &str) -> Value {
             }
             Value::Array(out)
         }
+        // `null` (a server-side-apply leaf) is the least specific mask.
+        (Value::Null, b) => b.clone(),
         _ => a.clone(),
     }
 }
