@@ -3,12 +3,17 @@
 -- Works with Neovim 0.7 (vim.lsp.start_client + buf_attach_client) and later
 -- (vim.lsp.start). No plugin is needed; nvim-lspconfig users can use the same `cmd`.
 
-vim.filetype = vim.filetype or {}
-if vim.filetype.add then
+-- Filetype: `vim.filetype.add` where it exists (0.7 uses it only with
+-- `vim.g.do_filetype_lua = 1`), and an autocommand that works everywhere.
+if vim.filetype and vim.filetype.add then
   vim.filetype.add({ extension = { kiln = "kiln" } })
-else
-  vim.cmd([[autocmd BufRead,BufNewFile *.kiln setfiletype kiln]])
 end
+vim.cmd([[
+  augroup kiln_filetype
+    autocmd!
+    autocmd BufRead,BufNewFile *.kiln setfiletype kiln
+  augroup END
+]])
 
 local config = {
   name = "kiln",
