@@ -351,11 +351,15 @@ pub fn list_keys(field: &str, b: &[Value], a: &[Value]) -> Option<()> {
 pub fn match_items(field: &str, b: &[Value], a: &[Value]) -> Vec<(Option<usize>, Option<usize>)> {
     let mut out = Vec::with_capacity(a.len().max(b.len()));
     if list_keys(field, b, a).is_some() {
-        let bkeys: Vec<Option<ItemKey>> = b.iter().map(|v| item_key(field, v)).collect();
+        // Keys are unique on each side (list_keys checked), so a map finds the partner.
+        let bkeys: std::collections::HashMap<String, usize> = b
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| item_key(field, v).map(|k| (k.value, i)))
+            .collect();
         let mut used = vec![false; b.len()];
         for (ai, av) in a.iter().enumerate() {
-            let k = item_key(field, av);
-            let bi = bkeys.iter().position(|bk| bk.is_some() && *bk == k);
+            let bi = item_key(field, av).and_then(|k| bkeys.get(&k.value).copied());
             if let Some(bi) = bi
                 && let Some(u) = used.get_mut(bi)
             {
@@ -724,14 +728,7 @@ fn mask_object_fields(
     {
         mask_entry(b.as_deref_mut(), a.as_deref_mut(), "value");
     }
-    let mut keys: Vec<String> = Vec::new();
-    for m in [b.as_deref(), a.as_deref()].into_iter().flatten() {
-        for k in m.keys() {
-            if !keys.contains(k) {
-                keys.push(k.clone());
-            }
-        }
-    }
+    let keys = union_keys(b.as_deref(), a.as_deref());
     let top = field.is_empty();
     for k in keys {
         let secret_map = top && kind == "Secret" && (k == "data" || k == "stringData");
@@ -763,6 +760,15 @@ fn mask_object_fields(
     }
 }
 
+/// The keys of two maps, each once, in order of appearance.
+fn union_keys(b: Option<&Map<String, Value>>, a: Option<&Map<String, Value>>) -> Vec<String> {
+    let mut keys: indexmap::IndexSet<String> = indexmap::IndexSet::new();
+    for m in [b, a].into_iter().flatten() {
+        keys.extend(m.keys().cloned());
+    }
+    keys.into_iter().collect()
+}
+
 /// Masks one entry of two maps with the pairwise masks.
 fn mask_entry(b: Option<&mut Map<String, Value>>, a: Option<&mut Map<String, Value>>, key: &str) {
     let (mb, ma) = masks(
@@ -784,14 +790,7 @@ fn mask_map_entries(
     mut a: Option<&mut Map<String, Value>>,
     all: bool,
 ) {
-    let mut keys: Vec<String> = Vec::new();
-    for m in [b.as_deref(), a.as_deref()].into_iter().flatten() {
-        for k in m.keys() {
-            if !keys.contains(k) {
-                keys.push(k.clone());
-            }
-        }
-    }
+    let keys = union_keys(b.as_deref(), a.as_deref());
     for k in keys {
         if all || credential_name(&k) {
             mask_entry(b.as_deref_mut(), a.as_deref_mut(), &k);
