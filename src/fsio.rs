@@ -1,12 +1,62 @@
-//! Writing files so that a failure never leaves half a file: write a temporary file next
-//! to the target, flush it to disk, then rename it over the target (atomic on POSIX).
+//! Reading and writing files so that hostile paths and failures never cost the user
+//! data: reads are bounded (a `.kiln` path may name `/dev/zero` or a pipe that never
+//! ends), and writes go to a temporary file next to the target, flushed to disk, then
+//! renamed over the target (atomic on POSIX). docs/security.md lists what this
+//! guarantees; tests/atomic.rs proves it (invalid input, read-only directory, disk
+//! full, SIGKILL mid-write).
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Reads a whole UTF-8 file of at most `limit` bytes. Larger input (a huge file, a
+/// device such as `/dev/zero`, an endless pipe) is refused with
+/// [`std::io::ErrorKind::FileTooLarge`] after reading `limit + 1` bytes, never more;
+/// invalid UTF-8 is [`std::io::ErrorKind::InvalidData`].
+pub fn read_to_string_limited(path: &Path, limit: usize) -> std::io::Result<String> {
+    let file = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    // `take` bounds the read whatever the file claims its size is.
+    file.take(limit as u64 + 1).read_to_end(&mut bytes)?;
+    if bytes.len() > limit {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            format!(
+                "the file is larger than {} MiB, kiln's limit for one file",
+                limit / (1024 * 1024)
+            ),
+        ));
+    }
+    String::from_utf8(bytes).map_err(|_| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "the file is not valid UTF-8",
+        )
+    })
+}
+
+/// Distinguishes the temporary files of concurrent writes in one process (the language
+/// server may format two buffers at once).
+static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// Replaces `path` with `bytes` atomically: on any error the previous file is unchanged
 /// and the temporary file is removed.
+///
+/// - A symbolic link is written through: its target is replaced, the link stays.
+/// - A read-only file is refused ([`std::io::ErrorKind::PermissionDenied`]), as an
+///   editor would: the rename would otherwise replace it silently.
+/// - The temporary file is created exclusively (`O_EXCL`), so a file or link planted at
+///   its name is never followed or truncated.
+/// - A process killed mid-write leaves the previous file intact and, at worst, a hidden
+///   `.NAME.kiln-tmp-PID-N` file next to it (no `.kiln` extension: `kiln fmt DIR` and
+///   tools looking for `.kiln` files do not pick it up).
 pub fn write_file_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    // Write through symbolic links, as editors do (a dangling link keeps its path).
+    let path = match std::fs::canonicalize(path) {
+        Ok(p) => p,
+        Err(_) => path.to_path_buf(),
+    };
+    let path = path.as_path();
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -15,15 +65,30 @@ pub fn write_file_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "out".into());
-    let tmp = dir.join(format!(".{name}.kiln-tmp-{}", std::process::id()));
+    let previous = std::fs::metadata(path).ok();
+    if previous
+        .as_ref()
+        .is_some_and(|m| m.permissions().readonly())
+    {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::PermissionDenied,
+            "the file is read-only",
+        ));
+    }
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let tmp = dir.join(format!(".{name}.kiln-tmp-{}-{n}", std::process::id()));
     let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
         f.write_all(bytes)?;
-        f.sync_all()?;
         // Keep the original file's permissions.
-        if let Ok(meta) = std::fs::metadata(path) {
-            std::fs::set_permissions(&tmp, meta.permissions())?;
+        if let Some(meta) = &previous {
+            f.set_permissions(meta.permissions())?;
         }
+        f.sync_all()?;
+        drop(f);
         std::fs::rename(&tmp, path)?;
         // Make the rename itself durable.
         if let Ok(d) = std::fs::File::open(&dir) {
@@ -56,5 +121,74 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("missing-dir").join("a.kiln");
         assert!(write_file_atomic(&p, b"x").is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn writes_through_a_symlink() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real.kiln");
+        let link = dir.path().join("link.kiln");
+        std::fs::write(&real, "old").unwrap();
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        write_file_atomic(&link, b"new").unwrap();
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(std::fs::read_to_string(&real).unwrap(), "new");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    }
+
+    #[test]
+    fn refuses_a_read_only_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.kiln");
+        std::fs::write(&p, "old").unwrap();
+        let mut perms = std::fs::metadata(&p).unwrap().permissions();
+        perms.set_readonly(true);
+        std::fs::set_permissions(&p, perms).unwrap();
+        let e = write_file_atomic(&p, b"new").unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::PermissionDenied);
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "old");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn keeps_permissions() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.kiln");
+        std::fs::write(&p, "old").unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o640)).unwrap();
+        write_file_atomic(&p, b"new").unwrap();
+        let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o640);
+    }
+
+    #[test]
+    fn bounded_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.kiln");
+        std::fs::write(&p, "0123456789").unwrap();
+        assert_eq!(read_to_string_limited(&p, 10).unwrap(), "0123456789");
+        let e = read_to_string_limited(&p, 9).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::FileTooLarge);
+        std::fs::write(&p, b"\xff").unwrap();
+        let e = read_to_string_limited(&p, 9).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::InvalidData);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn endless_device_is_bounded() {
+        let p = Path::new("/dev/zero");
+        if p.exists() {
+            let e = read_to_string_limited(p, 1024 * 1024).unwrap_err();
+            assert_eq!(e.kind(), std::io::ErrorKind::FileTooLarge);
+        }
     }
 }

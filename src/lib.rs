@@ -15,6 +15,7 @@ pub mod fsio;
 pub mod index;
 pub mod lower;
 pub mod lsp;
+pub mod modules;
 pub mod order;
 pub mod source;
 pub mod syntax;
@@ -37,19 +38,71 @@ impl Source {
     pub fn from_text(name: impl Into<String>, text: impl Into<String>) -> Source {
         let mut map = SourceMap::new();
         let entry = map.add(SourceFile::new(name, None, text));
+        // Standard-library imports need no file system; relative ones resolve from the
+        // working directory.
+        modules::load(&mut map, entry, false);
         Source { map, entry }
     }
 
-    /// Reads a file. The name shown in diagnostics is the path as given.
+    /// Reads a file. The name shown in diagnostics is the path as given. The read is
+    /// bounded by [`syntax::MAX_FILE_BYTES`]: a larger file, a device or an endless pipe
+    /// is an error (`FileTooLarge`), not an unbounded allocation.
     pub fn from_path(path: &Path) -> std::io::Result<Source> {
-        let text = std::fs::read_to_string(path)?;
+        let text = fsio::read_to_string_limited(path, syntax::MAX_FILE_BYTES)?;
         let mut map = SourceMap::new();
         let entry = map.add(SourceFile::new(
             path.display().to_string(),
             Some(path.to_path_buf()),
             text,
         ));
+        // Imports are loaded now so that diagnostics in them can be shown with their
+        // file; `prepare` loads more when `--allow-outside` is given.
+        modules::load(&mut map, entry, false);
         Ok(Source { map, entry })
+    }
+
+    /// Every `.kiln` file under `dir` (sorted, hidden directories skipped) as one
+    /// workspace: a generated entry file imports each of them, so their apps, profiles
+    /// and templates form one program whose project root is `dir`.
+    pub fn from_dir(dir: &Path) -> std::io::Result<Source> {
+        let mut files = Vec::new();
+        modules::kiln_files(dir, &mut files)?;
+        let mut text = String::from("// workspace: every .kiln file of the directory\n");
+        for f in &files {
+            let rel = f.strip_prefix(dir).unwrap_or(f);
+            let rel = rel.display().to_string().replace('\\', "/");
+            text.push_str(&format!("import \"./{}\"\n", rel.replace('"', "\\\"")));
+        }
+        let mut map = SourceMap::new();
+        let entry = map.add(SourceFile::new(
+            format!("{} (workspace)", dir.display()),
+            // A name no file can have: the entry is generated, its directory is the root.
+            Some(dir.join("<workspace>")),
+            text,
+        ));
+        modules::load(&mut map, entry, false);
+        Ok(Source { map, entry })
+    }
+
+    /// Loads what the options need into the map before analysis: imports outside the
+    /// project root (`allow_outside`) and the `--set` overrides' text, so diagnostics
+    /// about them can be shown with their file.
+    pub fn prepare(&mut self, options: &Options) {
+        if options.allow_outside {
+            modules::load(&mut self.map, self.entry, true);
+        }
+        if !options.sets.is_empty() {
+            let (ast, _) = syntax::parse(self.entry, &self.entry_file().text);
+            let _ = modules::expand(&mut self.map, self.entry, &ast, options);
+        }
+    }
+
+    /// A source of one file that is not loaded from disk again (its imports are not
+    /// loaded either).
+    fn from_parts(file: SourceFile) -> Source {
+        let mut map = SourceMap::new();
+        let entry = map.add(file);
+        Source { map, entry }
     }
 
     /// The entry file.
@@ -68,6 +121,11 @@ pub struct Options {
     /// `--for`: the deploy tool the bundle is written for (default: plain phases for
     /// `kubectl` and `kiln plan`).
     pub target: order::Target,
+    /// `--allow-outside`: imports may leave the project root.
+    pub allow_outside: bool,
+    /// `--set path=value` overrides (and those of `--set-from-env`), applied on top of
+    /// the selected profile and checked like source.
+    pub sets: Vec<String>,
 }
 
 /// The front half of the pipeline: what `kiln check` and the language server see.
@@ -87,6 +145,8 @@ pub fn analyze(source: &Source, options: &Options) -> Analysis {
     let (ast, mut diagnostics) = syntax::parse(source.entry, &file.text);
     let mut model = if diagnostics.has_errors() {
         None
+    } else if modules::needed(&ast) || !options.sets.is_empty() {
+        check_program(source, &ast, options, &mut diagnostics)
     } else {
         let (model, check_diags) = check::check(source, &ast, options);
         diagnostics.extend(check_diags);
@@ -107,6 +167,42 @@ pub fn analyze(source: &Source, options: &Options) -> Analysis {
         model,
         diagnostics,
     }
+}
+
+/// Checks the entry with its imports, templates and `--set` overrides: the modules stage
+/// joins them into one program, the checker checks it, and every location is mapped back
+/// to its file.
+fn check_program(
+    source: &Source,
+    ast: &syntax::ast::File,
+    options: &Options,
+    diagnostics: &mut Diagnostics,
+) -> Option<check::model::Model> {
+    let mut map = source.map.clone();
+    let program = modules::expand(&mut map, source.entry, ast, options);
+    let has_errors = program.diagnostics.has_errors();
+    diagnostics.extend(program.diagnostics.0.iter().cloned());
+    let entry = source.entry_file();
+    let joined = Source::from_parts(SourceFile::new(
+        entry.name.clone(),
+        entry.path.clone(),
+        program.text.clone(),
+    ));
+    let mut opts = options.clone();
+    if !options.sets.is_empty() {
+        opts.profile = Some(modules::SET_PROFILE.to_string());
+        opts.sets = Vec::new();
+    }
+    let (mut model, check_diags) = check::check(&joined, &program.file, &opts);
+    let translated = program.translate(check_diags);
+    if translated.has_errors() || has_errors {
+        model = None;
+    }
+    diagnostics.extend(translated);
+    if let Some(m) = &mut model {
+        program.translate_model(m);
+    }
+    model
 }
 
 /// A compiled bundle: the Kubernetes objects of every app, in apply order, and the

@@ -375,12 +375,12 @@ impl<'a> Ctx<'a> {
             match self.kind(i) {
                 Some(Tok::Word) => words.push(self.slice(i)),
                 Some(Tok::Close(_)) | Some(Tok::Open(_)) => {
-                    if let Some(m) = self.matching[i] {
-                        if m < i {
-                            i = m;
-                            words.clear();
-                            continue;
-                        }
+                    if let Some(m) = self.matching[i]
+                        && m < i
+                    {
+                        i = m;
+                        words.clear();
+                        continue;
                     }
                     break;
                 }

@@ -85,6 +85,11 @@ pub(crate) fn parse_with(file: FileId, text: &str, fast_path: bool) -> (ast::Fil
     }
 
     let mut work = text.as_bytes().to_vec();
+    // A UTF-8 byte order mark (some Windows editors write one) is not text: the parser
+    // sees spaces in its place, so every offset after it stays the same.
+    if text.starts_with('\u{feff}') {
+        blank_out(&mut work, 0, '\u{feff}'.len_utf8());
+    }
     // Closing braces supplied at the end of the file for blocks left open.
     let mut appended = 0usize;
     // Set when the rest of the file was dropped: errors at its end are then consequences.

@@ -94,16 +94,17 @@ pub(crate) fn scan(text: &str) -> Scan {
         if in_str {
             match c {
                 b'"' => {
-                    if let Some(Frame::Str(start)) = stack.pop() {
-                        if skipping.is_none() && !stack.iter().any(|f| matches!(f, Frame::Str(_))) {
-                            out.tokens.push(Token {
-                                kind: Tok::Str,
-                                start,
-                                end: i + 1,
-                            });
-                            if text[start..i].contains('\n') {
-                                out.multiline_strings.push((start, i + 1));
-                            }
+                    if let Some(Frame::Str(start)) = stack.pop()
+                        && skipping.is_none()
+                        && !stack.iter().any(|f| matches!(f, Frame::Str(_)))
+                    {
+                        out.tokens.push(Token {
+                            kind: Tok::Str,
+                            start,
+                            end: i + 1,
+                        });
+                        if text[start..i].contains('\n') {
+                            out.multiline_strings.push((start, i + 1));
                         }
                     }
                     i += 1;
