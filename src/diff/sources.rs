@@ -447,8 +447,11 @@ fn git(
     for (k, v) in env {
         cmd.env(k, v);
     }
-    // Never prompt (credentials, pagers) from inside a diff.
-    cmd.env("GIT_TERMINAL_PROMPT", "0").env("GIT_PAGER", "cat");
+    // Never prompt (credentials, pagers) from inside a diff, and never fetch: Git LFS
+    // files stay pointers (a .kiln file is never one).
+    cmd.env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_PAGER", "cat")
+        .env("GIT_LFS_SKIP_SMUDGE", "1");
     let out = cmd
         .output()
         .map_err(|e| GitError::Io(format!("cannot run `git`: {e}")))?;
