@@ -723,4 +723,100 @@ codes! {
          without one, kiln does not know what to start, and the job runs on every sync.\n\n\
          ```kiln\njob seed { run = on_install }   // warning with `--for argocd`: no `command`\n```\n\n\
          Fix: give the job a `command` (and an image with `/bin/sh`).";
+    /// Files that import each other.
+    IMPORT_CYCLE = "K0606", "import-cycle", Error,
+        "files import each other in a cycle",
+        "An import makes the names of another file available; if two files import each \
+         other, neither can be read first.\n\n\
+         ```kiln\n// a.kiln\nimport \"./b.kiln\"\n// b.kiln\nimport \"./a.kiln\"   // error\n```\n\n\
+         Fix: move what both need into a third module that imports neither.";
+    /// An unknown standard-library module.
+    UNKNOWN_MODULE = "K0607", "unknown-module", Error,
+        "there is no standard module of this name",
+        "Imports starting with `std/` name a module of the standard library, which is \
+         embedded in kiln (`kiln explain` and docs/stdlib.md list them).\n\n\
+         ```kiln\nimport \"std/rials\"   // error: did you mean `std/rails`?\n```\n\n\
+         Fix: correct the name.";
+    /// An imported file that cannot be read.
+    MODULE_NOT_FOUND = "K0608", "module-not-found", Error,
+        "the imported file cannot be read",
+        "A relative import names a `.kiln` file relative to the importing file (the \
+         `.kiln` extension may be left out). It must exist and be UTF-8 text.\n\n\
+         ```kiln\nimport \"./shared.kiln\"   // error if there is no shared.kiln next to this file\n```\n\n\
+         Fix: correct the path or add the file.";
+    /// An import leaving the project directory.
+    IMPORT_OUTSIDE_ROOT = "K0609", "import-outside-root", Error,
+        "the import leaves the project directory",
+        "A bundle should depend only on the files of its project (the directory of the \
+         file compiled, or the directory given to `kiln compile DIR`), so that the same \
+         checkout always compiles to the same output. An import that climbs out of it \
+         (`../`, an absolute path, a symbolic link) is refused unless `--allow-outside` \
+         is given.\n\n\
+         ```kiln\nimport \"../../company/shared.kiln\"   // error without --allow-outside\n```\n\n\
+         Fix: move the module into the project, or pass `--allow-outside`.";
+    /// A name defined twice across modules (template or alias).
+    DUPLICATE_MODULE_NAME = "K0610", "duplicate-module-name", Error,
+        "a template or import alias is defined twice",
+        "Templates of every imported file share one namespace, and the aliases of one \
+         file's imports must differ.\n\n\
+         ```kiln\nimport \"std/rails\" as lib\nimport \"./shared.kiln\" as lib   // error\n```\n\n\
+         Fix: rename one of them.";
+    /// `alias.name` naming nothing in the module.
+    UNKNOWN_MODULE_NAME = "K0611", "unknown-module-name", Error,
+        "the module has no binding of this name",
+        "`alias.name` refers to a top-level `let` of the module imported `as alias`.\n\n\
+         ```kiln\nimport \"./shared.kiln\" as shared\napp a { image = shared.imag }   // error: did you mean `image`?\n```\n\n\
+         Fix: correct the name, or add the `let` to the module.";
+    /// A block instantiating a template that does not exist.
+    UNKNOWN_TEMPLATE = "K0612", "unknown-template", Error,
+        "there is no template of this name",
+        "`service web = NAME(...) { }` instantiates the template `NAME`, defined in this \
+         file or in an imported one.\n\n\
+         ```kiln\nimport \"std/rails\"\napp a {\n  service web = rails_wbe() { }   // error: did you mean `rails_web`?\n}\n```\n\n\
+         Fix: correct the name, or import the module that defines it.";
+    /// A template of another block kind.
+    TEMPLATE_KIND = "K0613", "template-kind", Error,
+        "the template makes another kind of block",
+        "A template produces one kind of block (`template rails_web() service { }` makes \
+         services); it can only be instantiated by a block of that kind.\n\n\
+         ```kiln\nworker queue = rails_web() { }   // error: `rails_web` makes a `service`\n```\n\n\
+         Fix: use a template of the right kind, or change the block's kind.";
+    /// An argument the template does not take.
+    BAD_ARGUMENT = "K0614", "bad-argument", Error,
+        "the template has no such parameter",
+        "Arguments of a template instantiation are positional (in the order of the \
+         parameters) or named after a parameter, each given once.\n\n\
+         ```kiln\nservice web = rails_web(prot = 3000) { }   // error: did you mean `port`?\n```\n\n\
+         Fix: use the parameter names of the template (the help line lists them).";
+    /// A parameter without default and without argument.
+    MISSING_ARGUMENT = "K0615", "missing-argument", Error,
+        "a template parameter without a default is not given",
+        "A parameter declared without a default (`template pg(version: string)`) must be \
+         given by every instantiation.\n\n\
+         ```kiln\nstateful db = postgres() { }   // error: `postgres` needs `version`\n```\n\n\
+         Fix: add the argument.";
+    /// An argument that does not fit the parameter's declared type.
+    ARGUMENT_TYPE = "K0616", "argument-type", Error,
+        "the argument does not fit the parameter's type",
+        "Template parameters are typed (`port: port`, `replicas: int`, `memory: \
+         range(memory)`, `command: list(string)`); an argument (or default) of another \
+         shape is refused at the instantiation, before the template's fields are checked \
+         with it. A parameter type must be one kiln knows.\n\n\
+         ```kiln\nservice web = rails_web(port = \"3000\") { }   // error: `port` expects a `port`\n```\n\n\
+         Fix: write a value of the declared type.";
+    /// A template made of itself.
+    TEMPLATE_RECURSION = "K0617", "template-recursion", Error,
+        "the template instantiates itself",
+        "A template whose body contains a block made from the same template (directly or \
+         through others) would never end.\n\n\
+         ```kiln\ntemplate t() service { sidecar s = t() { } }   // error\n```\n\n\
+         Fix: remove the recursive instantiation.";
+    /// A `--set` that is not one `path = value`.
+    BAD_SET = "K0618", "bad-set", Error,
+        "a `--set` override is not one `path = value`",
+        "`--set app.block.field=value` (and each variable of `--set-from-env`) is one \
+         profile override, parsed and checked like source: the value is a kiln \
+         expression, so strings are quoted.\n\n\
+         ```sh\nkiln compile app.kiln --set 'csis.web.replicas=5' --set 'csis.env.MODE=\"fast\"'\n```\n\n\
+         Fix: write one `path=value` per flag.";
 }
