@@ -107,13 +107,14 @@ impl Object {
 }
 
 /// Lowers a checked model. Errors are limits only lowering can see.
+///
+/// Apps are lowered in parallel (rayon), each into its own [`Cx`], and the results are
+/// concatenated in model order: an app's objects depend only on that app (and on the
+/// Pod Security level of its namespace, computed first), so the objects, their order and
+/// the diagnostics are those of a sequential run (docs/performance.md).
 pub fn lower(model: &Model, options: &Options) -> Result<(Vec<Object>, Diagnostics), Diagnostics> {
-    let mut cx = Cx {
-        objects: Vec::with_capacity(model.apps.len() * 8),
-        diags: Diagnostics::default(),
-        renamed_services: Vec::new(),
-        kube: options.kube_version.unwrap_or(KubeVersion::NEWEST),
-    };
+    use rayon::prelude::*;
+    let kube = options.kube_version.unwrap_or(KubeVersion::NEWEST);
     // Several apps may share a namespace: one Namespace object for all of them, at the
     // strictest Pod Security level every pod in it meets.
     let mut ns_level: HashMap<&str, meta::PssLevel> = HashMap::new();
@@ -124,9 +125,16 @@ pub fn lower(model: &Model, options: &Options) -> Result<(Vec<Object>, Diagnosti
             .and_modify(|l| *l = (*l).min(level))
             .or_insert(level);
     }
+    // The Namespace object goes with the first app of each namespace.
     let mut ns_done: HashSet<&str> = HashSet::new();
-    for app in &model.apps {
-        if ns_done.insert(app.namespace.as_str()) {
+    let first_in_ns: Vec<bool> = model
+        .apps
+        .iter()
+        .map(|app| ns_done.insert(app.namespace.as_str()))
+        .collect();
+    let lower_one = |(app, first): (&App, &bool)| {
+        let mut cx = Cx::new(kube, 8);
+        if *first {
             let level = ns_level
                 .get(app.namespace.as_str())
                 .copied()
@@ -134,6 +142,20 @@ pub fn lower(model: &Model, options: &Options) -> Result<(Vec<Object>, Diagnosti
             meta::namespace(&mut cx, app, level);
         }
         lower_app(&mut cx, app);
+        cx
+    };
+    let parts: Vec<Cx> = model
+        .apps
+        .par_iter()
+        .zip(first_in_ns.par_iter())
+        .with_min_len(16)
+        .map(lower_one)
+        .collect();
+    let mut cx = Cx::new(kube, parts.iter().map(|p| p.objects.len()).sum());
+    for p in parts {
+        cx.objects.extend(p.objects);
+        cx.diags.extend(p.diags.0);
+        cx.renamed_services.extend(p.renamed_services);
     }
     check_duplicates(&mut cx, model);
     if cx.diags.has_errors() {
@@ -157,6 +179,16 @@ pub(crate) struct Cx {
 }
 
 impl Cx {
+    /// An empty state with room for `objects` objects.
+    fn new(kube: KubeVersion, objects: usize) -> Cx {
+        Cx {
+            objects: Vec::with_capacity(objects),
+            diags: Diagnostics::default(),
+            renamed_services: Vec::new(),
+            kube,
+        }
+    }
+
     /// Adds a typed object (serialized once to JSON) generated from `block` of `app`.
     pub fn push<T: serde::Serialize>(&mut self, app: &App, block: &str, object: &T) {
         match serde_json::to_value(object) {
