@@ -59,7 +59,7 @@ fn strs(v: Option<&Val>) -> Vec<String> {
         Some(Val::List(items)) => items
             .iter()
             .filter_map(|i| match &i.v {
-                Val::Str(s) => Some(s.clone()),
+                Val::Str(s) => Some(s.to_string()),
                 _ => None,
             })
             .collect(),
@@ -69,7 +69,7 @@ fn strs(v: Option<&Val>) -> Vec<String> {
 
 fn str_of(v: Option<&Val>) -> Option<String> {
     match v {
-        Some(Val::Str(s)) => Some(s.clone()),
+        Some(Val::Str(s)) => Some(s.to_string()),
         _ => None,
     }
 }
@@ -127,7 +127,7 @@ fn string_map(b: Option<&CBlock<'_>>) -> IndexMap<String, String> {
     if let Some(b) = b {
         for f in &b.fields {
             if let Val::Str(s) = &f.val {
-                m.insert(f.key.to_string(), s.clone());
+                m.insert(f.key.to_string(), s.to_string());
             }
         }
     }
@@ -292,11 +292,11 @@ impl<'a> Checker<'a> {
             "stateful" => (52, 0, ""),
             _ => return,
         };
-        let full = format!("{app}-{n}");
-        let len = full.len() + extra;
+        let len = app.len() + 1 + n.len() + extra;
         if len <= limit {
             return;
         }
+        let full = format!("{app}-{n}");
         let help = match c.schema.id {
             "cron" => format!(
                 "CronJob names are limited to 52 characters, because the controller appends 11 to name each run's Job: shorten `{n}` by {} or the app name",
@@ -463,8 +463,8 @@ impl<'a> Checker<'a> {
                 ("add_capabilities", Val::List(items)) => {
                     for i in items {
                         if let Val::Str(c) = &i.v {
-                            s.add_capabilities.push(c.clone());
-                            let risk = match c.as_str() {
+                            s.add_capabilities.push(c.to_string());
+                            let risk = match c.as_ref() {
                                 "SYS_ADMIN" => {
                                     "`SYS_ADMIN` is close to full root: mounts, namespaces, most of the kernel"
                                 }

@@ -29,6 +29,7 @@ use crate::diag::{Diagnostic, Diagnostics, codes};
 use crate::source::{FileId, Span};
 use crate::syntax::ast;
 use crate::{Options, Source};
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 /// Checks a parsed file. Returns the model when there are no errors, and every
@@ -364,46 +365,60 @@ impl<'a> Checker<'a> {
 
         let chain = self.profile_chain(&profiles, options.profile.as_deref(), file_start);
 
-        // Apps, each checked against the schema with its own `${app}`/`${namespace}`.
-        let mut apps: Vec<types::CBlock<'a>> = Vec::with_capacity(app_blocks.len());
+        // App names first: profile paths start with them.
         let mut app_names: HashMap<&'a str, Span> = HashMap::with_capacity(app_blocks.len());
+        let mut unique: Vec<&'a ast::Block> = Vec::with_capacity(app_blocks.len());
         for b in &app_blocks {
-            if let Some(n) = &b.name
-                && let Some(&first) = app_names.get(n.name.as_str())
-            {
-                self.emit(
-                    Diagnostic::new(
-                        codes::DUPLICATE_NAME,
-                        self.file,
-                        n.span,
-                        format!("app `{}` is declared twice", n.name),
-                    )
-                    .label("declared again")
-                    .secondary(self.file, first, "first declared here")
-                    .help("rename one of the apps"),
-                );
-                continue;
-            }
             if let Some(n) = &b.name {
+                if let Some(&first) = app_names.get(n.name.as_str()) {
+                    self.emit(
+                        Diagnostic::new(
+                            codes::DUPLICATE_NAME,
+                            self.file,
+                            n.span,
+                            format!("app `{}` is declared twice", n.name),
+                        )
+                        .label("declared again")
+                        .secondary(self.file, first, "first declared here")
+                        .help("rename one of the apps"),
+                    );
+                    continue;
+                }
                 app_names.insert(n.name.as_str(), n.span);
             }
+            unique.push(b);
+        }
+        let by_app = self.group_profile_fields(&profiles, &app_names);
+        // Profile index → place in the chain of selected profiles.
+        let chain_pos: HashMap<usize, usize> = chain
+            .iter()
+            .enumerate()
+            .filter_map(|(pos, c)| {
+                profiles
+                    .iter()
+                    .position(|p| std::ptr::eq(*p, *c))
+                    .map(|i| (i, pos))
+            })
+            .collect();
+
+        // Each app alone: checked against the schema (with its own `${app}` and
+        // `${namespace}`), its profile overrides checked and applied, its model built;
+        // then its checked tree is dropped, so memory stays that of one app.
+        let mut model = model::Model {
+            apps: Vec::with_capacity(unique.len()),
+        };
+        for b in unique {
             let namespace = self.namespace_of(b, &chain);
             self.app = AppCtx {
                 name: b.name.as_ref().map(|n| n.name.clone()).unwrap_or_default(),
                 namespace,
             };
-            let c = self.walk_block(b, &schema::APP, "file");
-            apps.push(c);
-        }
-        self.app = AppCtx::default();
-
-        self.check_profiles(&profiles, &chain, &mut apps);
-
-        let mut model = model::Model {
-            apps: Vec::with_capacity(apps.len()),
-        };
-        for app in &apps {
-            if let Some(a) = self.build_app(app) {
+            let mut tree = self.walk_block(b, &schema::APP, "file");
+            if let Some(fields) = b.name.as_ref().and_then(|n| by_app.get(n.name.as_str())) {
+                self.apply_profiles(&mut tree, fields, &chain_pos);
+            }
+            self.app = AppCtx::default();
+            if let Some(a) = self.build_app(&tree) {
                 model.apps.push(a);
             }
         }
@@ -467,7 +482,7 @@ impl<'a> Checker<'a> {
             },
             _ => None,
         };
-        text.unwrap_or_else(|| app.to_string())
+        text.map(Cow::into_owned).unwrap_or_else(|| app.to_string())
     }
 }
 

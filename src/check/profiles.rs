@@ -32,10 +32,16 @@ enum Op<'a> {
     Remove,
 }
 
+/// A field of a profile, by the index of its profile.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ProfileField<'a> {
+    profile: usize,
+    field: &'a ast::Field,
+}
+
 /// A checked override, ready to apply.
 #[derive(Debug)]
 struct Override<'a> {
-    app: usize,
     steps: Vec<Step>,
     op: Op<'a>,
     /// The profile field, for diagnostics about blocks it creates.
@@ -170,23 +176,18 @@ impl<'a> Checker<'a> {
         path.pop();
     }
 
-    /// Checks every profile against the trees and applies the selected chain.
-    pub(crate) fn check_profiles(
+    /// Checks what does not need the apps' trees (a path set twice in one profile, a path
+    /// naming no app), and groups the other profile fields by the app they start with,
+    /// so each app's tree is checked and built alone, then dropped.
+    pub(crate) fn group_profile_fields(
         &mut self,
         profiles: &[&'a ast::Profile],
-        chain: &[&'a ast::Profile],
-        apps: &mut [CBlock<'a>],
-    ) {
-        let app_index: HashMap<&'a str, usize> = apps
-            .iter()
-            .enumerate()
-            .filter_map(|(i, a)| a.name.map(|(n, _)| (n, i)))
-            .collect();
-        let mut resolved: HashMap<*const ast::Profile, Vec<Override<'a>>> = HashMap::new();
-        for p in profiles {
+        app_names: &HashMap<&'a str, Span>,
+    ) -> HashMap<&'a str, Vec<ProfileField<'a>>> {
+        let mut by_app: HashMap<&'a str, Vec<ProfileField<'a>>> = HashMap::new();
+        for (pi, p) in profiles.iter().enumerate() {
             // Paths compared as written (their source text): no allocation per field.
             let mut seen: SmallMap<'a, Span> = SmallMap::default();
-            let mut ovs = Vec::with_capacity(p.fields.len());
             for f in &p.fields {
                 let whole = path_span(f);
                 let key = self.source_slice(whole);
@@ -205,24 +206,83 @@ impl<'a> Checker<'a> {
                     continue;
                 }
                 seen.insert(key, whole);
-                if let Some(o) = self.resolve_override(f, apps, &app_index) {
-                    ovs.push(o);
+                let Some(first) = f.path.first() else {
+                    continue;
+                };
+                if !app_names.contains_key(first.name.as_str()) {
+                    let mut names: Vec<&str> = app_names.keys().copied().collect();
+                    names.sort_unstable();
+                    let mut d = Diagnostic::new(
+                        codes::BAD_PROFILE_PATH,
+                        self.file,
+                        first.span,
+                        format!("no app `{}` in this file", first.name),
+                    )
+                    .label("unknown app");
+                    d = match self.suggest(&first.name, names.iter().copied()) {
+                        Some(s) => d.help(format!(
+                            "did you mean `{s}`? profile paths start with an app name"
+                        )),
+                        None => {
+                            d.help("profile paths start with an app name: `csis.web.replicas = 1`")
+                        }
+                    };
+                    self.emit(d);
+                    continue;
                 }
+                if f.path.len() == 1 {
+                    self.emit(
+                        Diagnostic::new(
+                            codes::BAD_PROFILE_PATH,
+                            self.file,
+                            first.span,
+                            "a profile cannot replace a whole app",
+                        )
+                        .label("path ends at the app")
+                        .help(format!(
+                            "name a field: `{}.replicas`, `{}.web.replicas`",
+                            first.name, first.name
+                        )),
+                    );
+                    continue;
+                }
+                by_app
+                    .entry(first.name.as_str())
+                    .or_default()
+                    .push(ProfileField {
+                        profile: pi,
+                        field: f,
+                    });
             }
-            resolved.insert(*p as *const _, ovs);
         }
-        self.app = super::AppCtx::default();
-        let mut created: Vec<(usize, Vec<usize>, Span)> = Vec::new();
-        for p in chain {
-            let Some(ovs) = resolved.remove(&(*p as *const _)) else {
+        by_app
+    }
+
+    /// Checks the profile fields that start with this app against its tree, and applies
+    /// those of the selected profiles (`chain_pos`: profile index → place in the chain).
+    pub(crate) fn apply_profiles(
+        &mut self,
+        app: &mut CBlock<'a>,
+        fields: &[ProfileField<'a>],
+        chain_pos: &HashMap<usize, usize>,
+    ) {
+        let mut selected: Vec<(usize, Override<'a>)> = Vec::new();
+        for pf in fields {
+            let Some(o) = self.resolve_override(pf.field, app) else {
                 continue;
             };
-            for o in ovs {
-                apply(apps, o, &mut created);
+            if let Some(&pos) = chain_pos.get(&pf.profile) {
+                selected.push((pos, o));
             }
         }
-        for (app, idx, span) in created {
-            if let Some(b) = block_at(&apps[app], &idx)
+        // Bases first; within a profile, in source order (the sort is stable).
+        selected.sort_by_key(|(pos, _)| *pos);
+        let mut created: Vec<(Vec<usize>, Span)> = Vec::new();
+        for (_, o) in selected {
+            apply(app, o, &mut created);
+        }
+        for (idx, span) in created {
+            if let Some(b) = block_at(app, &idx)
                 && !b.removed
             {
                 let b = b.clone();
@@ -231,53 +291,15 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// Follows a profile path through an app's tree and checks the value.
-    fn resolve_override(
-        &mut self,
-        f: &'a ast::Field,
-        apps: &[CBlock<'a>],
-        app_index: &HashMap<&'a str, usize>,
-    ) -> Option<Override<'a>> {
+    /// Follows a profile path (starting with this app's name) through the app's tree and
+    /// checks the value.
+    fn resolve_override(&mut self, f: &'a ast::Field, app: &CBlock<'a>) -> Option<Override<'a>> {
         let segs = f.path.as_slice();
         let first = segs.first()?;
-        let Some(&app_i) = app_index.get(first.name.as_str()) else {
-            let mut d = Diagnostic::new(
-                codes::BAD_PROFILE_PATH,
-                self.file,
-                first.span,
-                format!("no app `{}` in this file", first.name),
-            )
-            .label("unknown app");
-            d = match self.suggest(&first.name, app_index.keys().copied()) {
-                Some(s) => d.help(format!(
-                    "did you mean `{s}`? profile paths start with an app name"
-                )),
-                None => d.help("profile paths start with an app name: `csis.web.replicas = 1`"),
-            };
-            self.emit(d);
-            return None;
-        };
-        let app = &apps[app_i];
-        if segs.len() == 1 {
-            self.emit(
-                Diagnostic::new(
-                    codes::BAD_PROFILE_PATH,
-                    self.file,
-                    first.span,
-                    "a profile cannot replace a whole app",
-                )
-                .label("path ends at the app")
-                .help(format!(
-                    "name a field: `{}.replicas`, `{}.web.replicas`",
-                    first.name, first.name
-                )),
-            );
-            return None;
-        }
         self.app = super::AppCtx {
             name: first.name.clone(),
             namespace: match app.val("namespace") {
-                Some(Val::Str(s)) => s.clone(),
+                Some(Val::Str(s)) => s.to_string(),
                 _ => first.name.clone(),
             },
         };
@@ -303,8 +325,7 @@ impl<'a> Checker<'a> {
                     if !free.dotted {
                         self.check_key(seg, free.key);
                     }
-                    let o =
-                        self.override_value(f, app_i, steps, seg, &segs[i..], free.value, false);
+                    let o = self.override_value(f, steps, seg, &segs[i..], free.value, false);
                     if let Some(Override {
                         op: Op::Set(field), ..
                     }) = &o
@@ -343,7 +364,7 @@ impl<'a> Checker<'a> {
                     return None;
                 }
                 let required = s.is_required(field);
-                return self.override_value(f, app_i, steps, seg, &segs[i..], field.ty, required);
+                return self.override_value(f, steps, seg, &segs[i..], field.ty, required);
             }
             // An unnamed block by kind, or a named block by name.
             let next: Option<(Step, &'static BlockSchema, bool)> = match s.child(&seg.name) {
@@ -428,7 +449,6 @@ impl<'a> Checker<'a> {
                         return None;
                     }
                     return Some(Override {
-                        app: app_i,
                         steps,
                         op: Op::Remove,
                         span: f.span,
@@ -465,7 +485,6 @@ impl<'a> Checker<'a> {
     fn override_value(
         &mut self,
         f: &'a ast::Field,
-        app: usize,
         steps: Vec<Step>,
         key: &'a ast::Key,
         path: &'a [ast::Key],
@@ -491,7 +510,6 @@ impl<'a> Checker<'a> {
             return None;
         }
         Some(Override {
-            app,
             steps,
             op: Op::Set(CField {
                 key: &key.name,
@@ -550,15 +568,9 @@ fn block_at<'b, 'a>(app: &'b CBlock<'a>, idx: &[usize]) -> Option<&'b CBlock<'a>
     Some(b)
 }
 
-/// Applies one override; records the index paths of blocks it creates.
-fn apply<'a>(
-    apps: &mut [CBlock<'a>],
-    o: Override<'a>,
-    created: &mut Vec<(usize, Vec<usize>, Span)>,
-) {
-    let Some(mut b) = apps.get_mut(o.app) else {
-        return;
-    };
+/// Applies one override to an app's tree; records the index paths of blocks it creates.
+fn apply<'a>(app: &mut CBlock<'a>, o: Override<'a>, created: &mut Vec<(Vec<usize>, Span)>) {
+    let mut b = app;
     let mut idx_path = Vec::new();
     for step in &o.steps {
         let idx = match *step {
@@ -580,15 +592,9 @@ fn apply<'a>(
                     Some(i) => i,
                     None => {
                         b.children.push(CBlock::created(schema, o.span));
-                        created.push((
-                            o.app,
-                            {
-                                let mut p = idx_path.clone();
-                                p.push(b.children.len() - 1);
-                                p
-                            },
-                            o.span,
-                        ));
+                        let mut p = idx_path.clone();
+                        p.push(b.children.len() - 1);
+                        created.push((p, o.span));
                         b.children.len() - 1
                     }
                 }

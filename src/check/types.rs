@@ -13,6 +13,7 @@ use super::{Checker, SmallMap};
 use crate::diag::{Diagnostic, codes};
 use crate::source::{Loc, Span};
 use crate::syntax::ast;
+use std::borrow::Cow;
 
 /// A value with the span it came from.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,9 +32,9 @@ pub(crate) struct ImageVal {
 
 /// A checked value of a field.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Val {
+pub(crate) enum Val<'a> {
     /// Strings, names, hosts, paths, CIDRs, cron schedules, capabilities.
-    Str(String),
+    Str(Cow<'a, str>),
     Int(i64),
     Bool(bool),
     /// `none`.
@@ -45,8 +46,8 @@ pub(crate) enum Val {
     Port(u16),
     Image(Box<ImageVal>),
     Enum(&'static str),
-    List(Vec<Sp<Val>>),
-    Range(Box<Sp<Val>>, Box<Sp<Val>>),
+    List(Vec<Sp<Val<'a>>>),
+    Range(Box<Sp<Val<'a>>>, Box<Sp<Val<'a>>>),
     Probe(ProbeCheck),
     /// A reference to a named block, resolved by `build`.
     Ref(String),
@@ -69,7 +70,7 @@ pub(crate) struct CField<'a> {
     /// Where the key is.
     pub key_span: Span,
     /// The value.
-    pub val: Val,
+    pub val: Val<'a>,
     /// Where the value is.
     pub span: Span,
 }
@@ -123,7 +124,7 @@ impl<'a> CBlock<'a> {
     }
 
     /// A field's value, if set and not `none`.
-    pub fn val(&self, key: &str) -> Option<&Val> {
+    pub fn val(&self, key: &str) -> Option<&Val<'a>> {
         self.get(key)
             .map(|f| &f.val)
             .filter(|v| !matches!(v, Val::Unset))
@@ -567,7 +568,7 @@ impl<'a> Checker<'a> {
     }
 
     /// Values of `labels` and `node_selector` are label values.
-    pub(crate) fn check_label_value(&mut self, block_id: &str, val: &Val, span: Span) {
+    pub(crate) fn check_label_value(&mut self, block_id: &str, val: &Val<'_>, span: Span) {
         if let Val::Str(text) = val
             && (block_id == "labels" || block_id == "node_selector")
             && !values::label_value_ok(text)
@@ -689,7 +690,7 @@ impl<'a> Checker<'a> {
 
     // ---- values --------------------------------------------------------------------------
 
-    fn mismatch(&mut self, e: &ast::Expr, ty: Ty, field: &str, help: Option<String>) -> Val {
+    fn mismatch(&mut self, e: &ast::Expr, ty: Ty, field: &str, help: Option<String>) -> Val<'a> {
         let mut d = Diagnostic::new(
             codes::TYPE_MISMATCH,
             self.file,
@@ -710,7 +711,7 @@ impl<'a> Checker<'a> {
 
     /// Checks an expression against a type. `depth` is how many scopes are visible (a
     /// `let` value is checked in the scope it was defined in).
-    pub(crate) fn value(&mut self, e: &'a ast::Expr, ty: Ty, field: &str, depth: usize) -> Val {
+    pub(crate) fn value(&mut self, e: &'a ast::Expr, ty: Ty, field: &str, depth: usize) -> Val<'a> {
         // `none` is a word of some enums (`compatible = none`).
         if let (ast::ExprKind::None, Ty::Enum(words)) = (&e.kind, ty)
             && words.contains(&"none")
@@ -994,7 +995,7 @@ impl<'a> Checker<'a> {
         span: Span,
         p: values::Problem,
         label: &str,
-    ) -> Val {
+    ) -> Val<'a> {
         let mut d = Diagnostic::new(code, self.file, span, p.message).label(label);
         if let Some(h) = p.help {
             d = d.help(h);
@@ -1015,7 +1016,7 @@ impl<'a> Checker<'a> {
         code: crate::diag::Code,
         validate: impl Fn(&str) -> Result<(), values::Problem>,
         label: &str,
-    ) -> Val {
+    ) -> Val<'a> {
         let ast::ExprKind::Str(lit) = &e.kind else {
             return self.mismatch(e, ty, field, None);
         };
@@ -1034,7 +1035,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn int(&mut self, e: &'a ast::Expr, ty: Ty, field: &str, min: i64, max: i64) -> Val {
+    fn int(&mut self, e: &'a ast::Expr, ty: Ty, field: &str, min: i64, max: i64) -> Val<'a> {
         match &e.kind {
             ast::ExprKind::Number(n) if n.unit.is_empty() && !n.digits.contains('.') => {
                 match n.digits.parse::<i64>() {
@@ -1074,7 +1075,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn port(&mut self, e: &'a ast::Expr, field: &str) -> Val {
+    fn port(&mut self, e: &'a ast::Expr, field: &str) -> Val<'a> {
         match &e.kind {
             ast::ExprKind::Number(n) if n.unit.is_empty() && !n.digits.contains('.') => {
                 match n.digits.parse::<u64>() {
@@ -1098,7 +1099,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn quantity(&mut self, e: &'a ast::Expr, ty: Ty, field: &str) -> Val {
+    fn quantity(&mut self, e: &'a ast::Expr, ty: Ty, field: &str) -> Val<'a> {
         let ast::ExprKind::Number(n) = &e.kind else {
             let help = match &e.kind {
                 ast::ExprKind::Str(l) => {
@@ -1129,7 +1130,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn name_value(&mut self, e: &'a ast::Expr, field: &str, depth: usize) -> Val {
+    fn name_value(&mut self, e: &'a ast::Expr, field: &str, depth: usize) -> Val<'a> {
         let ast::ExprKind::Str(lit) = &e.kind else {
             let help = match &e.kind {
                 ast::ExprKind::Ref(p) if p.len() == 1 => {
@@ -1162,7 +1163,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn image(&mut self, e: &'a ast::Expr, field: &str, depth: usize) -> Val {
+    fn image(&mut self, e: &'a ast::Expr, field: &str, depth: usize) -> Val<'a> {
         let ast::ExprKind::Str(lit) = &e.kind else {
             return self.mismatch(e, Ty::Image, field, None);
         };
@@ -1178,7 +1179,7 @@ impl<'a> Checker<'a> {
                     .filter(|s| *s != lit.span);
                 Val::Image(Box::new(ImageVal {
                     image: Image {
-                        reference: text,
+                        reference: text.into_owned(),
                         repository: r.repository,
                         tag: r.tag,
                         digest: r.digest,
@@ -1201,7 +1202,7 @@ impl<'a> Checker<'a> {
     }
 
     /// A string's text with interpolations expanded, or a text form of a scalar.
-    fn text(&mut self, e: &'a ast::Expr, field: &str, depth: usize) -> Option<String> {
+    fn text(&mut self, e: &'a ast::Expr, field: &str, depth: usize) -> Option<Cow<'a, str>> {
         match &e.kind {
             ast::ExprKind::Str(lit) => self.interpolate(lit, depth),
             ast::ExprKind::Ref(p) => {
@@ -1234,7 +1235,17 @@ impl<'a> Checker<'a> {
 
     /// Expands `${..}` in a string literal: `let` bindings (scalars) and the built-in
     /// names `app` and `namespace`.
-    pub(crate) fn interpolate(&mut self, lit: &'a ast::StrLit, depth: usize) -> Option<String> {
+    /// Plain text (no `${..}`, the usual case) is borrowed from the tree, not copied.
+    pub(crate) fn interpolate(
+        &mut self,
+        lit: &'a ast::StrLit,
+        depth: usize,
+    ) -> Option<Cow<'a, str>> {
+        match lit.parts.as_slice() {
+            [] => return Some(Cow::Borrowed("")),
+            [ast::StrPart::Text(t, _)] => return Some(Cow::Borrowed(t.as_str())),
+            _ => {}
+        }
         let mut out = String::new();
         let mut ok = true;
         for part in &lit.parts {
@@ -1246,7 +1257,7 @@ impl<'a> Checker<'a> {
                 },
             }
         }
-        ok.then_some(out)
+        ok.then_some(Cow::Owned(out))
     }
 
     fn interp_expr(&mut self, e: &'a ast::Expr, depth: usize) -> Option<String> {
@@ -1273,7 +1284,7 @@ impl<'a> Checker<'a> {
                 self.emit(d);
                 None
             }
-            ast::ExprKind::Str(l) => self.interpolate(l, depth),
+            ast::ExprKind::Str(l) => self.interpolate(l, depth).map(Cow::into_owned),
             ast::ExprKind::Number(n) => Some(format!("{}{}", n.digits, n.unit)),
             ast::ExprKind::Bool(b) => Some(b.to_string()),
             _ => {
@@ -1298,7 +1309,7 @@ impl<'a> Checker<'a> {
             return None;
         }
         let r = match &l.value.kind {
-            ast::ExprKind::Str(lit) => self.interpolate(lit, depth),
+            ast::ExprKind::Str(lit) => self.interpolate(lit, depth).map(Cow::into_owned),
             ast::ExprKind::Number(n) => Some(format!("{}{}", n.digits, n.unit)),
             ast::ExprKind::Bool(b) => Some(b.to_string()),
             ast::ExprKind::Ref(p) if p.len() == 1 => self.interp_expr(&l.value, depth),
@@ -1324,7 +1335,7 @@ impl<'a> Checker<'a> {
         r
     }
 
-    fn let_value(&mut self, l: &'a ast::Let, depth: usize, ty: Ty, field: &str) -> Val {
+    fn let_value(&mut self, l: &'a ast::Let, depth: usize, ty: Ty, field: &str) -> Val<'a> {
         if !self.enter_let(l) {
             return Val::Error;
         }
@@ -1428,7 +1439,7 @@ impl<'a> Checker<'a> {
         field: &str,
         ty: Ty,
         known: &[&'static str],
-    ) -> Val {
+    ) -> Val<'a> {
         let mut d = Diagnostic::new(
             codes::BAD_CALL,
             self.file,
@@ -1450,7 +1461,7 @@ impl<'a> Checker<'a> {
 
     fn call_str(&mut self, e: Option<&'a ast::Expr>, field: &str, depth: usize) -> Option<String> {
         let e = e?;
-        self.text(e, field, depth)
+        self.text(e, field, depth).map(Cow::into_owned)
     }
 
     /// An object name in a call (`secret("csis-db", ..)`): a DNS subdomain.
@@ -1478,10 +1489,10 @@ impl<'a> Checker<'a> {
             );
             return None;
         }
-        Some(t)
+        Some(t.into_owned())
     }
 
-    fn probe(&mut self, e: &'a ast::Expr, field: &str, depth: usize) -> Val {
+    fn probe(&mut self, e: &'a ast::Expr, field: &str, depth: usize) -> Val<'a> {
         let ast::ExprKind::Call(c) = &e.kind else {
             let help = match &e.kind {
                 ast::ExprKind::Str(l) => l
@@ -1522,7 +1533,10 @@ impl<'a> Checker<'a> {
                 };
                 let port = self.opt_port(args[1], depth);
                 match (path, port) {
-                    (Some(path), Ok(port)) => Val::Probe(ProbeCheck::Http { path, port }),
+                    (Some(path), Ok(port)) => Val::Probe(ProbeCheck::Http {
+                        path: path.into_owned(),
+                        port,
+                    }),
                     _ => Val::Error,
                 }
             }
@@ -1545,7 +1559,7 @@ impl<'a> Checker<'a> {
                         let mut command = Vec::new();
                         for i in items {
                             match i.v {
-                                Val::Str(s) => command.push(s),
+                                Val::Str(s) => command.push(s.into_owned()),
                                 _ => return Val::Error,
                             }
                         }
@@ -1581,10 +1595,10 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn env_value(&mut self, e: &'a ast::Expr, field: &str, depth: usize) -> Val {
+    fn env_value(&mut self, e: &'a ast::Expr, field: &str, depth: usize) -> Val<'a> {
         match &e.kind {
             ast::ExprKind::Str(lit) => match self.interpolate(lit, depth) {
-                Some(t) => Val::Env(EnvValue::Plain(t)),
+                Some(t) => Val::Env(EnvValue::Plain(t.into_owned())),
                 None => Val::Error,
             },
             ast::ExprKind::Number(n) => {
@@ -1619,7 +1633,7 @@ impl<'a> Checker<'a> {
                     let by_key = ["metadata.labels['", "metadata.annotations['"]
                         .iter()
                         .any(|p| path.starts_with(p) && path.ends_with("']"));
-                    if !FIELD_REFS.contains(&path.as_str()) && !by_key {
+                    if !FIELD_REFS.contains(&path.as_ref()) && !by_key {
                         let mut d = Diagnostic::new(
                             codes::UNKNOWN_WORD,
                             self.file,
@@ -1637,7 +1651,7 @@ impl<'a> Checker<'a> {
                         self.emit(d);
                         return Val::Error;
                     }
-                    Val::Env(EnvValue::Field(path))
+                    Val::Env(EnvValue::Field(path.into_owned()))
                 }
                 _ => self.unknown_call(
                     e,
@@ -1667,7 +1681,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn env_from(&mut self, e: &'a ast::Expr, field: &str, depth: usize) -> Val {
+    fn env_from(&mut self, e: &'a ast::Expr, field: &str, depth: usize) -> Val<'a> {
         let ast::ExprKind::Call(c) = &e.kind else {
             let help = match &e.kind {
                 ast::ExprKind::Str(l) => l
@@ -1693,7 +1707,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn toleration(&mut self, e: &'a ast::Expr, field: &str, depth: usize) -> Val {
+    fn toleration(&mut self, e: &'a ast::Expr, field: &str, depth: usize) -> Val<'a> {
         let ast::ExprKind::Call(c) = &e.kind else {
             return self.mismatch(e, Ty::Toleration, field, None);
         };
@@ -1724,13 +1738,13 @@ impl<'a> Checker<'a> {
             Some(_) => return Val::Error,
         };
         Val::Toleration(Toleration {
-            key: key.flatten(),
-            value: value.flatten(),
+            key: key.flatten().map(Cow::into_owned),
+            value: value.flatten().map(Cow::into_owned),
             effect,
         })
     }
 
-    fn file_value(&mut self, e: &'a ast::Expr, field: &str, depth: usize) -> Val {
+    fn file_value(&mut self, e: &'a ast::Expr, field: &str, depth: usize) -> Val<'a> {
         let ast::ExprKind::Call(c) = &e.kind else {
             let help = match &e.kind {
                 ast::ExprKind::Str(l) => l.as_plain().map(|t| format!("write `file(\"{t}\")`")),
@@ -1750,10 +1764,10 @@ impl<'a> Checker<'a> {
         };
         match self.read_file(&path) {
             Ok(content) => {
-                let name = std::path::Path::new(&path)
+                let name = std::path::Path::new(path.as_ref())
                     .file_name()
                     .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_else(|| path.clone());
+                    .unwrap_or_else(|| path.to_string());
                 Val::File(FileContent { name, content })
             }
             Err(why) => {
@@ -1786,7 +1800,9 @@ impl<'a> Checker<'a> {
             return r;
         }
         match &e.kind {
-            ast::ExprKind::Str(l) => self.interpolate(l, depth).map(J::String),
+            ast::ExprKind::Str(l) => self
+                .interpolate(l, depth)
+                .map(|t| J::String(t.into_owned())),
             ast::ExprKind::Number(n) if n.unit.is_empty() => {
                 if let Ok(i) = n.digits.parse::<i64>() {
                     Some(J::from(i))

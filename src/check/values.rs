@@ -89,6 +89,16 @@ impl Decimal {
     }
 }
 
+/// A number as written (`512Mi`), for messages: formatted only when one is needed.
+#[derive(Clone, Copy)]
+struct Written<'s>(&'s str, &'s str);
+
+impl std::fmt::Display for Written<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}{}", self.0, self.1)
+    }
+}
+
 /// Why a quantity was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum QuantityError {
@@ -134,7 +144,7 @@ fn memory_unit_hint(unit: &str) -> Option<&'static str> {
 
 /// A CPU quantity: cores (`1`, `0.5`) or millicores (`250m`).
 pub fn cpu(digits: &str, unit: &str) -> Result<Cpu, QuantityError> {
-    let written = format!("{digits}{unit}");
+    let written = Written(digits, unit);
     let Some(d) = decimal(digits) else {
         return Err(QuantityError::Malformed(Problem::new(format!(
             "`{written}` is not a number"
@@ -187,7 +197,7 @@ pub fn cpu_from_millis(millis: u64) -> Cpu {
 /// in the next smaller unit of the same family (`1.5Gi` → `1536Mi`) so the text is a
 /// whole number, as Kubernetes itself would print it.
 pub fn memory(digits: &str, unit: &str) -> Result<Memory, QuantityError> {
-    let written = format!("{digits}{unit}");
+    let written = Written(digits, unit);
     let Some(d) = decimal(digits) else {
         return Err(QuantityError::Malformed(Problem::new(format!(
             "`{written}` is not a number"
@@ -255,7 +265,7 @@ fn memory_text(bytes: u64, d: Decimal, unit: &str) -> String {
 
 /// A duration: `30s`, `10m`, `1h`, `1d` (whole seconds; `1.5m` is 90 seconds).
 pub fn duration(digits: &str, unit: &str) -> Result<Duration, Problem> {
-    let written = format!("{digits}{unit}");
+    let written = Written(digits, unit);
     let Some(d) = decimal(digits) else {
         return Err(Problem::new(format!("`{written}` is not a number")));
     };
