@@ -212,3 +212,39 @@ fn base_errors_are_clear() {
     assert_eq!(code, 2);
     assert!(err.contains("is not inside a git repository"), "{err}");
 }
+
+#[test]
+fn base_compiles_what_the_file_imports_at_the_revision() {
+    // Only the imported template changes between the commits: the diff must see it.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    git(d, &["init", "-q", "-b", "main"]);
+    std::fs::create_dir(d.join("deploy")).unwrap();
+    let lib = "template queue(replicas: int = 2) worker {\n  command  = [\"bin/queue\"]\n  replicas = replicas\n}\n";
+    std::fs::write(d.join("deploy/lib.kiln"), lib).unwrap();
+    std::fs::write(
+        d.join("deploy/app.kiln"),
+        "import \"./lib.kiln\"\n\napp shop {\n  namespace = \"shop\"\n  image     = \"registry.example.com/shop:1.0.0\"\n  worker jobs = queue() { }\n}\n",
+    )
+    .unwrap();
+    git(d, &["add", "."]);
+    git(d, &["commit", "-q", "-m", "first"]);
+    let (code, out, err) = kiln(
+        &["diff", "deploy/app.kiln", "--base", "HEAD"],
+        None,
+        Some(d),
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    std::fs::write(d.join("deploy/lib.kiln"), lib.replace("int = 2", "int = 6")).unwrap();
+    git(d, &["commit", "-q", "-am", "more queue workers by default"]);
+    let (code, out, err) = kiln(
+        &["diff", "deploy/app.kiln", "--base", "HEAD~1", "--summary"],
+        None,
+        Some(d),
+    );
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.starts_with("~ apps/v1 Deployment shop/shop-jobs: spec.replicas: 2 → 6\n"),
+        "{out}"
+    );
+}
