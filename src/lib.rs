@@ -189,7 +189,7 @@ fn check_program(
         program.text.clone(),
     ));
     let mut opts = options.clone();
-    if !options.sets.is_empty() {
+    if program.has_set {
         opts.profile = Some(modules::SET_PROFILE.to_string());
         opts.sets = Vec::new();
     }

@@ -209,7 +209,11 @@ impl Graph {
                             codes::IMPORT_CYCLE,
                             from,
                             imp.path.span,
-                            format!("`{}` imports itself", map.get(target).name),
+                            if chain.len() <= 2 {
+                                format!("`{}` imports itself", map.get(target).name)
+                            } else {
+                                format!("`{}` is imported in a cycle", map.get(target).name)
+                            },
                         )
                         .label("this import closes a cycle")
                         .note(format!("cycle: {}", chain.join(" → ")))
@@ -347,7 +351,7 @@ fn resolve(
             format!("`{text}` is outside the project"),
         )
         .label("leaves the project directory")
-        .note(format!("the project root is `{}`", root.display()))
+        .note("imports stay inside the directory of the file compiled (or of the workspace)")
         .help(
             "move the module into the project, or pass `--allow-outside` if reading it is intended",
         ));
@@ -357,7 +361,7 @@ fn resolve(
             codes::MODULE_NOT_FOUND,
             from,
             at,
-            format!("cannot find `{}`", shown.display()),
+            format!("cannot find `{text}`"),
         )
         .label("no such file")
         .help("imports are relative to the importing file; check the path"));
@@ -376,7 +380,7 @@ fn resolve(
             codes::MODULE_NOT_FOUND,
             from,
             at,
-            format!("cannot read `{}`", shown.display()),
+            format!("cannot read `{text}`"),
         )
         .label(match e.kind() {
             std::io::ErrorKind::InvalidData => "not UTF-8 text, or too large".to_string(),
@@ -423,6 +427,8 @@ pub struct Program {
     param_names: Vec<Span>,
     /// Instantiations that failed (their blocks are checked without required fields).
     failed: Vec<(Span, Span)>,
+    /// Whether the `--set` profile ([`SET_PROFILE`]) is part of the program.
+    pub has_set: bool,
     /// The entry's id.
     entry: FileId,
     /// How many files the caller's map holds (later ids exist only here).
@@ -444,6 +450,7 @@ pub fn expand(
     let mut joined_diags = Vec::new();
 
     // `--set path=value`: one synthetic profile, parsed by the real parser.
+    let mut has_set = false;
     if !sets.is_empty() {
         let mut text = match &options.profile {
             Some(p) => format!("profile {SET_PROFILE} extends {p} {{\n"),
@@ -468,8 +475,9 @@ pub fn expand(
             _ => usize::MAX,
         };
         if d.has_errors() || fields != sets.len() {
+            let syntax_errors = d.has_errors();
             g.diags.extend(d);
-            if fields != sets.len() {
+            if !syntax_errors && fields != sets.len() {
                 g.diags.push(
                     Diagnostic::new(
                         codes::BAD_SET,
@@ -489,6 +497,7 @@ pub fn expand(
                 aliases: Vec::new(),
                 import_site: None,
             });
+            has_set = true;
         }
     }
 
@@ -656,6 +665,7 @@ pub fn expand(
         uses,
         param_names,
         failed,
+        has_set,
         entry,
         known_files,
     }
@@ -1110,7 +1120,7 @@ impl Expander<'_, '_> {
                         codes::ARGUMENT_TYPE,
                         a.value.span,
                         format!(
-                            "`{}` expects a `{}`, found {}",
+                            "`{}` expects `{}`, found {}",
                             p.name.name,
                             p.ty.name,
                             describe(&a.value)

@@ -93,6 +93,17 @@ pub struct CommonArgs {
     /// Treat warnings as errors (exit 2).
     #[arg(long)]
     pub deny_warnings: bool,
+    /// Let imports read files outside the project directory.
+    #[arg(long)]
+    pub allow_outside: bool,
+    /// Override a field on top of the profile: `app.block.field=value` (a kiln value:
+    /// strings in quotes). Repeatable.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+    /// Take overrides from environment variables `PREFIX<path>`, `__` for `.`
+    /// (`KILN_SET_csis__web__replicas=5`).
+    #[arg(long, value_name = "PREFIX")]
+    pub set_from_env: Option<String>,
 }
 
 /// `kiln check`.

@@ -21,9 +21,20 @@ pub fn dispatch(cli: Cli) -> u8 {
     }
 }
 
-fn options(common: &CommonArgs) -> Options {
+pub(super) fn options(common: &CommonArgs) -> Options {
+    let mut sets = common.set.clone();
+    if let Some(prefix) = &common.set_from_env {
+        let mut vars: Vec<(String, String)> = std::env::vars()
+            .filter_map(|(k, v)| Some((k.strip_prefix(prefix.as_str())?.replace("__", "."), v)))
+            .filter(|(k, _)| !k.is_empty())
+            .collect();
+        vars.sort();
+        sets.extend(vars.into_iter().map(|(k, v)| format!("{k} = {v}")));
+    }
     Options {
         profile: common.profile.clone(),
+        allow_outside: common.allow_outside,
+        sets,
         ..Options::default()
     }
 }
@@ -39,7 +50,13 @@ fn load(path: &Path, printer: &Printer) -> Option<Source> {
             }
         };
     }
-    match Source::from_path(path) {
+    // A directory is one workspace: every `.kiln` file in it.
+    let loaded = if path.is_dir() {
+        Source::from_dir(path)
+    } else {
+        Source::from_path(path)
+    };
+    match loaded {
         Ok(s) => Some(s),
         Err(e) => {
             printer.failure(&format!(
@@ -75,10 +92,11 @@ fn check(a: &CheckArgs, printer: Printer) -> u8 {
     let mut exit = 0;
     let (mut errors, mut warnings) = (0, 0);
     for path in &a.files {
-        let Some(source) = load(path, &printer) else {
+        let Some(mut source) = load(path, &printer) else {
             exit = exit.max(EXIT_IO);
             continue;
         };
+        source.prepare(&opts);
         let analysis = crate::analyze(&source, &opts);
         let diags = &analysis.diagnostics.0;
         printer.diagnostics(diags, &source.map);
@@ -122,9 +140,10 @@ fn compile(a: &CompileArgs, printer: Printer) -> u8 {
             }
         }
     }
-    let Some(source) = load(&a.file, &printer) else {
+    let Some(mut source) = load(&a.file, &printer) else {
         return EXIT_IO;
     };
+    source.prepare(&opts);
     let bundle = match crate::compile(&source, &opts) {
         Ok(b) => b,
         Err(diags) => {

@@ -7,7 +7,7 @@ use super::output::{Printer, count};
 use super::{EXIT_INPUT, EXIT_IO};
 use crate::lower::Object;
 use crate::order::{Target, helm, plan::Plan};
-use crate::{Options, Source};
+use crate::Source;
 use std::io::Write;
 use std::path::Path;
 
@@ -41,11 +41,8 @@ pub fn write_bundle(
 
 /// `kiln plan FILE [-o script.sh] [--dry-run]`.
 pub fn run(a: &PlanArgs, printer: Printer) -> u8 {
-    let opts = Options {
-        profile: a.common.profile.clone(),
-        ..Options::default()
-    };
-    let source = if a.file == Path::new("-") {
+    let opts = super::commands::options(&a.common);
+    let mut source = if a.file == Path::new("-") {
         let mut text = String::new();
         if let Err(e) = std::io::Read::read_to_string(&mut std::io::stdin(), &mut text) {
             printer.failure(&format!("cannot read standard input: {e}"));
@@ -61,6 +58,7 @@ pub fn run(a: &PlanArgs, printer: Printer) -> u8 {
             }
         }
     };
+    source.prepare(&opts);
     // The plan reads the model (namespaces, `compatible`) and the bundle; both come
     // from the library, which parses and checks the file once for each.
     let bundle = match crate::compile(&source, &opts) {
