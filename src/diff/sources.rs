@@ -499,7 +499,7 @@ impl Drop for TempDir {
 /// Compiles `file` as it was at git revision `rev`, in the repository that contains
 /// it (whatever the working directory). The revision's whole tree is written to a
 /// temporary directory through a temporary index, so files the source reads
-/// (`file(..)`, later imports) are those of the revision, and the repository's own
+/// (imports, `file(..)`) are those of the revision, and the repository's own
 /// index and working tree are never touched.
 pub fn compile_at_revision(
     file: &Path,
