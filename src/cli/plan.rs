@@ -5,9 +5,9 @@
 use super::args::{ForTarget, Format, PlanArgs};
 use super::output::{Printer, count};
 use super::{EXIT_INPUT, EXIT_IO};
+use crate::Source;
 use crate::lower::Object;
 use crate::order::{Target, helm, plan::Plan};
-use crate::Source;
 use std::io::Write;
 use std::path::Path;
 
