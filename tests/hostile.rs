@@ -421,8 +421,8 @@ fn control_characters_and_nul() {
 
 // ---- the fuzz corpus, replayed --------------------------------------------------------
 
-/// Every file under `fuzz/corpus/` and `fuzz/regressions/`, and every example and
-/// fixture: each through all four fuzz properties.
+/// Every file under `fuzz/corpus/` and `fuzz/regressions/`, and every example (kiln and
+/// YAML) and fixture: each through all five fuzz properties.
 #[test]
 fn fuzz_corpus_replay() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -438,7 +438,7 @@ fn fuzz_corpus_replay() {
     }
     files.retain(|p| {
         let under_fuzz = p.starts_with(root.join("fuzz"));
-        under_fuzz || p.extension().is_some_and(|e| e == "kiln")
+        under_fuzz || p.extension().is_some_and(|e| e == "kiln" || e == "yaml")
     });
     files.sort();
     assert!(
@@ -455,6 +455,7 @@ fn fuzz_corpus_replay() {
                 fuzz_props::check(&data);
                 fuzz_props::compile(&data);
                 fuzz_props::fmt_roundtrip(&data);
+                fuzz_props::diff_input(&data);
             });
             if let Err(e) = run {
                 let msg = e

@@ -188,6 +188,40 @@ pub fn fmt_roundtrip(data: &[u8]) {
     }
 }
 
+/// Target `diff_input`: the YAML/JSON reader of `kiln diff --against` on any text
+/// (it has its own bounds: size, depth, alias expansion), then the diff itself. An
+/// input compared with itself has no difference; every rendering works whether all
+/// objects are new or all removed.
+pub fn diff_input(data: &[u8]) {
+    let Some(text) = text(data) else { return };
+    let Ok(objects) = kiln::diff::sources::parse_manifests(text, "fuzz.yaml") else {
+        return;
+    };
+    let opts = kiln::diff::DiffOptions {
+        report_removed: true,
+        ..Default::default()
+    };
+    let same = kiln::diff::diff(&objects, &objects, &opts);
+    assert!(
+        !same.has_differences(),
+        "an input differs from itself:\n{text}"
+    );
+    for report in [
+        kiln::diff::diff(&[], &objects, &opts),
+        kiln::diff::diff(&objects, &[], &opts),
+    ] {
+        for summary in [false, true] {
+            let ro = kiln::diff::render::RenderOptions {
+                summary,
+                ..Default::default()
+            };
+            let _ = kiln::diff::render::text(&report, ro);
+            let _ = kiln::diff::render::markdown(&report, ro);
+            let _ = kiln::diff::render::json(&report, ro);
+        }
+    }
+}
+
 /// What a text compiles to: its YAML, or its sorted diagnostic codes.
 fn meaning(text: &str) -> Result<String, Vec<&'static str>> {
     kiln::compile(&source(text), &kiln::Options::default())
