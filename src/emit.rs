@@ -268,7 +268,8 @@ pub fn plain_safe(s: &str) -> bool {
 
 /// Whether a loader might read `s` as a number, a date or a sexagesimal: an optional
 /// sign, an optional `.`, a digit, then only characters that appear in numbers, dates
-/// and times (`1.0`, `0x1F`, `1e3`, `010`, `.5`, `1_000`, `12:30`, `2024-05-01`).
+/// and times (`1.0`, `0x1F`, `1e3`, `010`, `.5`, `1_000`, `12:30`, `2024-05-01`, and
+/// YAML 1.1 timestamps such as `2026-01-10T09:00:00Z` or `2001-12-14 21:59:43.10 -5`).
 fn number_like(s: &str) -> bool {
     let rest = s.strip_prefix(['+', '-']).unwrap_or(s);
     let rest2 = rest.strip_prefix('.').unwrap_or(rest);
@@ -276,7 +277,7 @@ fn number_like(s: &str) -> bool {
         return false;
     }
     rest.chars()
-        .all(|c| c.is_ascii_hexdigit() || "xXoO_.:+-".contains(c))
+        .all(|c| c.is_ascii_hexdigit() || "xXoO_.:+-tTzZ ".contains(c))
 }
 
 fn write_quoted(out: &mut String, s: &str) {
@@ -434,6 +435,16 @@ mod tests {
         assert_eq!(parallel, sequential);
         assert_eq!(to_yaml(&objects[..3]), write_documents(&objects[..3], true));
         assert_eq!(to_yaml(&[]), "");
+    }
+
+    #[test]
+    fn yaml_11_timestamps_are_quoted() {
+        for s in ["2026-01-10T09:00:00Z", "2001-12-14 21:59:43.10 -5", "2026-01-10", "1:30"] {
+            assert!(!plain_safe(s), "{s} must be quoted");
+        }
+        for s in ["250m", "512Mi", "1 apple", "v1.2.3"] {
+            assert!(plain_safe(s), "{s} can stay plain");
+        }
     }
 
     #[test]
