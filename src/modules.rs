@@ -267,6 +267,8 @@ impl Graph {
 }
 
 /// Finds (or reads) the file an import names.
+// Once per import: the size of the error is no cost worth boxing for.
+#[allow(clippy::result_large_err)]
 fn resolve(
     map: &mut SourceMap,
     from: FileId,
@@ -576,7 +578,7 @@ pub fn expand(
                 return;
             };
             let lets = lets_of.get(*target).map(Vec::as_slice).unwrap_or(&[]);
-            if lets.iter().any(|n| *n == second.name) {
+            if lets.contains(&second.name) {
                 path.remove(0);
                 e.span = path.first().map(|i| i.span).unwrap_or(e.span).to(e.span);
             } else {

@@ -111,7 +111,12 @@ fn every_code_is_explained_and_covered() {
             i.code.starts_with("K04") || i.code.starts_with("K05") || i.code == "K0007";
         let elsewhere =
             others.contains(i.code) || others.contains(&format!("codes::{}", const_name(i.name)));
-        if !(in_fixture || (compile_stage && elsewhere)) {
+        // `--set` problems need command-line options, which fixtures do not take
+        // (tests/modules.rs covers them); K0601 is no longer reported (imports and
+        // templates resolve), kept because codes are never renumbered.
+        let cli_only = i.code == "K0618";
+        let retired = i.code == "K0601";
+        if !(in_fixture || retired || ((compile_stage || cli_only) && elsewhere)) {
             missing.push(format!("{} ({})", i.code, i.name));
         }
     }

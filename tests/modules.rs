@@ -247,7 +247,13 @@ fn set_overrides_are_type_checked() {
         ..Options::default()
     };
     let (codes, text) = check_file(&p, &broken);
-    assert!(!codes.is_empty(), "{text}");
+    assert_eq!(codes, ["K0001"], "{text}");
+    let two = Options {
+        sets: vec!["a.w.replicas = 1 a.w.command = [\"y\"]".into()],
+        ..Options::default()
+    };
+    let (codes, text) = check_file(&p, &two);
+    assert_eq!(codes, ["K0618"], "{text}");
 }
 
 #[test]

@@ -546,13 +546,14 @@ codes! {
          by some runtimes and rejected by others.\n\n\
          ```kiln\nsecurity {\n  add_capabilities = [\"CAP_NET_BIND_SERVICE\"]   // error: write `NET_BIND_SERVICE`\n}\n```\n\n\
          Fix: use the spelling in the help line.";
-    /// `import` and templates are reserved for a later version.
+    /// Formerly: `import` and templates not supported. No longer reported.
     NOT_SUPPORTED = "K0601", "not-supported", Error,
-        "this feature is not supported yet",
-        "`import` and `template` are part of the grammar so that files written for a \
-         later kiln parse today, but this version does not resolve them yet.\n\n\
-         ```kiln\nimport \"std/rails\"   // error: not supported yet\n```\n\n\
-         Fix: write the blocks out in full for now (`let` bindings help share values).";
+        "this feature is not supported yet (no longer reported)",
+        "Early versions of kiln parsed `import` and `template` without resolving them \
+         and reported this code. Both are supported now (see \"Modules\" in \
+         docs/language.md); the code is kept because codes are never renumbered.\n\n\
+         ```kiln\nimport \"std/rails\"   // was K0601; now loads the standard module\n```\n\n\
+         Fix: none needed; upgrade kiln if an old version reports it.";
     /// A profile name that does not exist.
     UNKNOWN_PROFILE = "K0602", "unknown-profile", Error,
         "no profile of this name exists",
