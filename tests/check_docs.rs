@@ -68,9 +68,8 @@ fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
 
 #[test]
 fn every_code_is_explained_and_covered() {
-    // Diagnostics of the front end (syntax, check) are covered by fixtures; codes of the
-    // compilation stages (K04xx, K05xx) only appear after lowering, which the fixture
-    // harness does not run, so their tests are the other test files.
+    // Fixtures run the whole pipeline, so every stage's codes can have one; codes of the
+    // compilation stages (K04xx, K05xx) may instead be covered by the other test files.
     // K0007 needs a 16 MiB input, so the syntax unit tests cover it instead of a fixture.
     let mut fixtures = String::new();
     let mut others = String::new();
@@ -115,7 +114,9 @@ fn every_code_is_explained_and_covered() {
         // (tests/modules.rs covers them); K0601 is no longer reported (imports and
         // templates resolve), kept because codes are never renumbered.
         let cli_only = i.code == "K0618";
-        let retired = i.code == "K0601";
+        // K0400 reports a serialization failure of a k8s-openapi value, which no input
+        // can cause; it exists so that a kiln bug is a diagnostic, not a panic.
+        let retired = i.code == "K0601" || i.code == "K0400";
         if !(in_fixture || retired || ((compile_stage || cli_only) && elsewhere)) {
             missing.push(format!("{} ({})", i.code, i.name));
         }

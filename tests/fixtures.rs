@@ -1,32 +1,30 @@
-//! Diagnostic fixtures: every `tests/fixtures/{syntax,check}/*.kiln` is analyzed and its
+//! Diagnostic fixtures: every `tests/fixtures/{syntax,check}/*.kiln` is compiled and its
 //! rendered diagnostics (plain text, then exit code) compared with the `.diag` file next to
 //! it. Regenerate with `KILN_BLESS=1 cargo test --test fixtures`.
 
 use std::path::{Path, PathBuf};
 
 fn render(path: &Path) -> String {
-    let text = std::fs::read_to_string(path).unwrap();
-    // Render with the path relative to the crate so output is machine-independent.
+    // Integration tests run in the package root, so the relative path keeps the output
+    // machine-independent, and `file(..)` and imports resolve from the fixture.
     let rel = path
         .strip_prefix(env!("CARGO_MANIFEST_DIR"))
-        .unwrap_or(path)
-        .display()
-        .to_string();
-    let mut source = kiln::Source::from_text(rel, text);
-    // `file(..)` resolves relative to the fixture.
-    source.map = {
-        let mut map = kiln::source::SourceMap::new();
-        let f = source.entry_file();
-        map.add(kiln::source::SourceFile::new(
-            f.name.clone(),
-            Some(path.to_path_buf()),
-            f.text.clone(),
-        ));
-        map
+        .unwrap_or(path);
+    let source = kiln::Source::from_path(rel).unwrap();
+    let options = kiln::Options::default();
+    // The whole pipeline: when the front end is clean, lowering and ordering diagnostics
+    // (K04xx, K05xx) are what a user of `kiln compile` sees next.
+    let analysis = kiln::analyze(&source, &options);
+    let diags = if analysis.diagnostics.has_errors() {
+        analysis.diagnostics
+    } else {
+        match kiln::compile(&source, &options) {
+            Ok(bundle) => bundle.warnings,
+            Err(diags) => diags,
+        }
     };
-    let analysis = kiln::analyze(&source, &kiln::Options::default());
-    let mut out = kiln::diag::render::to_text(&analysis.diagnostics.0, &source.map, false);
-    let errors = analysis.diagnostics.has_errors();
+    let mut out = kiln::diag::render::to_text(&diags.0, &source.map, false);
+    let errors = diags.has_errors();
     out.push_str(&format!("# exit {}\n", if errors { 2 } else { 0 }));
     out
 }

@@ -222,6 +222,15 @@ fn probe(
         match (explicit, first_port) {
             (Some(n), _) => Some(IntOrString::Int(i32::from(n))),
             (None, Some(p)) => Some(IntOrString::String(p.name.clone())),
+            // Readiness and liveness usually share one check: say it once.
+            (None, None)
+                if cx
+                    .diags
+                    .iter()
+                    .any(|d| d.code == codes::PROBE_WITHOUT_PORT && d.primary.loc == c.loc) =>
+            {
+                None
+            }
             (None, None) => {
                 cx.diags.push(
                     Diagnostic::new(
