@@ -22,7 +22,7 @@ secs=${1:-15}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(parse check compile fmt_roundtrip diff_input)
+  targets=(parse check compile fmt_roundtrip diff_input lsp_session)
 fi
 
 export RUSTC_BOOTSTRAP=1

@@ -456,6 +456,7 @@ fn fuzz_corpus_replay() {
                 fuzz_props::compile(&data);
                 fuzz_props::fmt_roundtrip(&data);
                 fuzz_props::diff_input(&data);
+                fuzz_props::lsp_session(&data);
             });
             if let Err(e) = run {
                 let msg = e

@@ -222,6 +222,133 @@ pub fn diff_input(data: &[u8]) {
     }
 }
 
+/// Target `lsp_session`: a whole language-server session over an in-memory connection
+/// with the input as the document: initialize (diagnostics without debounce), open,
+/// requests at positions derived from the input (hover, completion, definition,
+/// references, symbols, rename, formatting, code actions, the preview command), an
+/// edit that deletes a range, requests again, shutdown, exit. The server must answer
+/// and exit with 0, and never report an internal error (a handler that panicked: the
+/// server catches it, so the log says so).
+pub fn lsp_session(data: &[u8]) {
+    use lsp_server::{Connection, Message, Notification, Request, RequestId};
+    use serde_json::{Value, json};
+    let Some(text) = text(data) else { return };
+    const URI: &str = "file:///fuzz/app.kiln";
+    let lines = text.split('\n').count() as u64;
+    // Positions spread over the document (some past the end of their line, or of the
+    // file: the server must cope with any position a client sends).
+    let seed = text.len() as u64;
+    let pos = |k: u64| {
+        json!({"line": (seed.wrapping_mul(2_654_435_761).wrapping_add(k * 7919)) % (lines + 1),
+               "character": (seed + k * 13) % 48})
+    };
+    let at = |k: u64| json!({"textDocument": {"uri": URI}, "position": pos(k)});
+    let mut id = 0i32;
+    let mut req = |method: &str, params: Value| {
+        id += 1;
+        Message::Request(Request {
+            id: RequestId::from(id),
+            method: method.to_string(),
+            params,
+        })
+    };
+    let note = |method: &str, params: Value| {
+        Message::Notification(Notification {
+            method: method.to_string(),
+            params,
+        })
+    };
+    let mut messages = vec![
+        req(
+            "initialize",
+            json!({"capabilities": {"textDocument": {"hover": {"contentFormat": ["markdown"]}}},
+                   "initializationOptions": {"diagnosticsDelayMs": 0}}),
+        ),
+        note("initialized", json!({})),
+        note(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": URI, "languageId": "kiln", "version": 1, "text": text}}),
+        ),
+    ];
+    for round in 0..2u64 {
+        let k = round * 10;
+        messages.push(req("textDocument/hover", at(k)));
+        messages.push(req("textDocument/completion", at(k + 1)));
+        messages.push(req("textDocument/definition", at(k + 2)));
+        messages.push(req(
+            "textDocument/references",
+            json!({"textDocument": {"uri": URI}, "position": pos(k + 3), "context": {"includeDeclaration": true}}),
+        ));
+        messages.push(req(
+            "textDocument/documentSymbol",
+            json!({"textDocument": {"uri": URI}}),
+        ));
+        messages.push(req("textDocument/prepareRename", at(k + 4)));
+        messages.push(req(
+            "textDocument/rename",
+            json!({"textDocument": {"uri": URI}, "position": pos(k + 5), "newName": "renamed"}),
+        ));
+        messages.push(req(
+            "textDocument/formatting",
+            json!({"textDocument": {"uri": URI}, "options": {"tabSize": 2, "insertSpaces": true}}),
+        ));
+        messages.push(req(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": URI}, "range": {"start": pos(k + 6), "end": pos(k + 7)},
+                   "context": {"diagnostics": []}}),
+        ));
+        messages.push(req(
+            "workspace/executeCommand",
+            json!({"command": "kiln.preview", "arguments": [URI, pos(k + 8)]}),
+        ));
+        if round == 0 {
+            // Delete a range (start and end in either order), then ask again.
+            messages.push(note(
+                "textDocument/didChange",
+                json!({"textDocument": {"uri": URI, "version": 2},
+                       "contentChanges": [{"range": {"start": pos(20), "end": pos(21)}, "text": ""}]}),
+            ));
+        }
+    }
+    messages.push(req("shutdown", Value::Null));
+    messages.push(note("exit", Value::Null));
+    let (server, client) = Connection::memory();
+    for m in messages {
+        if client.sender.send(m).is_err() {
+            break;
+        }
+    }
+    let code = kiln::lsp::serve(server);
+    let mut problems = Vec::new();
+    while let Ok(m) = client.receiver.try_recv() {
+        match m {
+            Message::Notification(n) if n.method == "window/logMessage" => {
+                let said = n
+                    .params
+                    .get("message")
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                if said.contains("internal error") {
+                    problems.push(said.to_string());
+                }
+            }
+            Message::Response(r) => {
+                if let Err(e) = r.response_result
+                    && e.message.contains("internal error")
+                {
+                    problems.push(e.message);
+                }
+            }
+            _ => {}
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "the server hit internal errors: {problems:?}"
+    );
+    assert_eq!(code, 0, "the server did not exit cleanly after shutdown");
+}
+
 /// What a text compiles to: its YAML, or its sorted diagnostic codes.
 fn meaning(text: &str) -> Result<String, Vec<&'static str>> {
     kiln::compile(&source(text), &kiln::Options::default())
