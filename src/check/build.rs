@@ -717,7 +717,7 @@ impl<'a> Checker<'a> {
                         None => d.help(format!(
                             "{}s of this app: {}",
                             kind.describe(),
-                            values::quote_list(&candidates)
+                            values::quote_list(candidates)
                         )),
                     };
                     self.emit(d);

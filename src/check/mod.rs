@@ -50,31 +50,37 @@ pub fn check(
     }
 }
 
-/// A map from names to small values for the sets of names a block holds: a linear scan
-/// for the usual handful (no hashing, no allocation when empty), a hash map past
-/// [`SmallMap::LINEAR`] entries, so a block with thousands of keys stays linear.
+/// A map from names to small values for the sets of names a block holds: the usual
+/// handful live inline (no allocation, no hashing), past [`SmallMap::INLINE`] entries a
+/// hash map takes over, so a block with thousands of keys stays linear.
 pub(crate) struct SmallMap<'a, V> {
-    small: Vec<(&'a str, V)>,
+    inline: [Option<(&'a str, V)>; 8],
+    len: usize,
     big: Option<HashMap<&'a str, V>>,
 }
 
 impl<V> Default for SmallMap<'_, V> {
     fn default() -> Self {
         SmallMap {
-            small: Vec::new(),
+            inline: [const { None }; 8],
+            len: 0,
             big: None,
         }
     }
 }
 
 impl<'a, V: Copy> SmallMap<'a, V> {
-    const LINEAR: usize = 16;
+    const INLINE: usize = 8;
 
     /// The value of a name.
     pub(crate) fn get(&self, k: &str) -> Option<V> {
         match &self.big {
             Some(m) => m.get(k).copied(),
-            None => self.small.iter().find(|(n, _)| *n == k).map(|(_, v)| *v),
+            None => self.inline[..self.len]
+                .iter()
+                .flatten()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| *v),
         }
     }
 
@@ -82,11 +88,13 @@ impl<'a, V: Copy> SmallMap<'a, V> {
     pub(crate) fn insert(&mut self, k: &'a str, v: V) {
         if let Some(m) = &mut self.big {
             m.insert(k, v);
-            return;
-        }
-        self.small.push((k, v));
-        if self.small.len() > Self::LINEAR {
-            self.big = Some(self.small.drain(..).collect());
+        } else if self.len < Self::INLINE {
+            self.inline[self.len] = Some((k, v));
+            self.len += 1;
+        } else {
+            let mut m: HashMap<&'a str, V> = self.inline.iter().flatten().copied().collect();
+            m.insert(k, v);
+            self.big = Some(m);
         }
     }
 
@@ -94,7 +102,7 @@ impl<'a, V: Copy> SmallMap<'a, V> {
     pub(crate) fn keys(&self) -> Box<dyn Iterator<Item = &'a str> + '_> {
         match &self.big {
             Some(m) => Box::new(m.keys().copied()),
-            None => Box::new(self.small.iter().map(|(n, _)| *n)),
+            None => Box::new(self.inline[..self.len].iter().flatten().map(|(n, _)| *n)),
         }
     }
 }

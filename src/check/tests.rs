@@ -261,3 +261,17 @@ fn profile_restores_a_block_a_base_removed() {
         .unwrap();
     assert!(web.autoscale.is_none());
 }
+
+#[test]
+fn small_map_spills_into_a_hash_map() {
+    let names: Vec<String> = (0..40).map(|i| format!("k{i}")).collect();
+    let mut m: super::SmallMap<'_, usize> = super::SmallMap::default();
+    for (i, n) in names.iter().enumerate() {
+        assert_eq!(m.get(n), None);
+        m.insert(n, i);
+    }
+    for (i, n) in names.iter().enumerate() {
+        assert_eq!(m.get(n), Some(i));
+    }
+    assert_eq!(m.keys().count(), 40);
+}

@@ -303,7 +303,8 @@ impl<'a> Checker<'a> {
     /// (for blocks a profile created).
     pub(crate) fn check_required(&mut self, block: &CBlock<'a>, at: Option<Span>) {
         let s = block.schema;
-        let what = match block.name {
+        // Formatted only when something is missing.
+        let what = || match block.name {
             Some((n, _)) => format!("`{} {n}`", s.kind),
             None => format!("`{}`", s.kind),
         };
@@ -314,7 +315,7 @@ impl<'a> Checker<'a> {
                         codes::MISSING_FIELD,
                         self.file,
                         at.unwrap_or(block.header),
-                        format!("{what} has no `{}`", f.name),
+                        format!("{} has no `{}`", what(), f.name),
                     )
                     .label(format!("`{}` is required", f.name))
                     .help(format!(
@@ -332,7 +333,7 @@ impl<'a> Checker<'a> {
                         codes::MISSING_FIELD,
                         self.file,
                         at.unwrap_or(block.header),
-                        format!("{what} has no `{}` block", c.block.kind),
+                        format!("{} has no `{}` block", what(), c.block.kind),
                     )
                     .label(format!("`{}` is required", c.block.kind))
                     .help(match c.block.id {

@@ -61,12 +61,15 @@ pub fn decimal(digits: &str) -> Option<Decimal> {
     if !frac.bytes().all(|b| b.is_ascii_digit()) || (digits.contains('.') && frac.is_empty()) {
         return None;
     }
-    // 30 digits of mantissa fit in u128 with room to multiply by 2^60.
-    let all = format!("{}{}", int.trim_start_matches('0'), frac);
-    if all.len() > 30 {
+    // 30 significant digits fit in u128 with room to multiply by 2^60.
+    let significant = int.trim_start_matches('0').len() + frac.len();
+    if significant > 30 {
         return None;
     }
-    let mantissa = if all.is_empty() { 0 } else { all.parse().ok()? };
+    let mantissa = int
+        .bytes()
+        .chain(frac.bytes())
+        .fold(0u128, |m, b| m * 10 + u128::from(b - b'0'));
     Some(Decimal {
         mantissa,
         scale: frac.len() as u32,
@@ -184,7 +187,7 @@ pub fn cpu(digits: &str, unit: &str) -> Result<Cpu, QuantityError> {
 
 /// A [`Cpu`] from millicores, with its canonical text.
 pub fn cpu_from_millis(millis: u64) -> Cpu {
-    let text = if millis % 1000 == 0 {
+    let text = if millis.is_multiple_of(1000) {
         (millis / 1000).to_string()
     } else {
         format!("{millis}m")
@@ -256,7 +259,7 @@ fn memory_text(bytes: u64, d: Decimal, unit: &str) -> String {
     let start = family.iter().position(|u| *u == unit).unwrap_or(0);
     for u in family.iter().skip(start) {
         let f = memory_factor(u).unwrap_or(1) as u64;
-        if bytes % f == 0 {
+        if bytes.is_multiple_of(f) {
             return format!("{}{u}", bytes / f);
         }
     }
@@ -656,17 +659,16 @@ pub fn image(text: &str) -> Result<ImageRef, Problem> {
     }
     // Components: the first is a registry host if it looks like one.
     let mut offset = 0;
-    let components: Vec<&str> = repository.split('/').collect();
-    for (i, comp) in components.iter().enumerate() {
+    let several = repository.contains('/');
+    for (i, comp) in repository.split('/').enumerate() {
         let range = offset..offset + comp.len();
         offset += comp.len() + 1;
-        let is_registry = i == 0
-            && components.len() > 1
-            && (comp.contains('.') || comp.contains(':') || *comp == "localhost");
+        let is_registry =
+            i == 0 && several && (comp.contains('.') || comp.contains(':') || comp == "localhost");
         if is_registry {
             let (host, port) = match comp.split_once(':') {
                 Some((h, p)) => (h, Some(p)),
-                None => (*comp, None),
+                None => (comp, None),
             };
             let host_ok = !host.is_empty()
                 && host.split('.').all(|l| {
