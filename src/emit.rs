@@ -439,7 +439,12 @@ mod tests {
 
     #[test]
     fn yaml_11_timestamps_are_quoted() {
-        for s in ["2026-01-10T09:00:00Z", "2001-12-14 21:59:43.10 -5", "2026-01-10", "1:30"] {
+        for s in [
+            "2026-01-10T09:00:00Z",
+            "2001-12-14 21:59:43.10 -5",
+            "2026-01-10",
+            "1:30",
+        ] {
             assert!(!plain_safe(s), "{s} must be quoted");
         }
         for s in ["250m", "512Mi", "1 apple", "v1.2.3"] {
