@@ -1,19 +1,20 @@
 //! Check: AST → typed [`model`]. The block schemas ([`schema`]) are data that the
 //! checker, the docs ([`docs`]) and the language server all read.
 //!
-//! The checker runs in passes over the one syntax tree, never re-parsing and never
-//! cloning it:
+//! The checker reads the one syntax tree, never re-parsing and never cloning it:
 //!
-//! 1. the top level: `let` bindings, profiles, `import`/`template` (not supported yet),
-//!    and `app` blocks;
-//! 2. per app, the generic schema-driven walk ([`types`]): every field and block against
-//!    its schema, every value against its type, into a tree of checked values;
-//! 3. profiles ([`profiles`]): every profile's paths and values are checked; the
-//!    selected one (`Options::profile`, with what it `extends`) is applied to the trees;
-//! 4. the model ([`build`]): references, cycles, name lengths, ports, volumes, and the
-//!    warnings about relaxations and risks.
+//! 1. the top level: `let` bindings, `import`/`template` (not supported yet), `app`
+//!    names, and profiles ([`profiles`]): names, `extends`, the chain of selected
+//!    profiles (`Options::profile` and what it extends), each profile field filed under
+//!    the app its path starts with;
+//! 2. then each app alone: the generic schema-driven walk ([`types`]) checks every field
+//!    and block against its schema and every value against its type, into a tree of
+//!    checked values; the profile fields of this app are checked against that tree and
+//!    the selected ones applied; the model is built ([`build`]: references, cycles,
+//!    name lengths, ports, volumes, and the warnings about relaxations and risks); the
+//!    tree is dropped. Memory is that of one app, time is linear in the apps.
 //!
-//! Every pass reports everything it finds; an error never hides later ones.
+//! Every step reports everything it finds; an error never hides later ones.
 
 pub mod docs;
 pub mod model;

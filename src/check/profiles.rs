@@ -481,7 +481,6 @@ impl<'a> Checker<'a> {
         None
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn override_value(
         &mut self,
         f: &'a ast::Field,

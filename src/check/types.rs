@@ -1435,7 +1435,6 @@ impl<'a> Checker<'a> {
 
     fn unknown_call(
         &mut self,
-        e: &'a ast::Expr,
         c: &'a ast::Call,
         field: &str,
         ty: Ty,
@@ -1456,7 +1455,6 @@ impl<'a> Checker<'a> {
             None => d.help(format!("`{field}` expects {}", ty.expectation())),
         };
         self.emit(d);
-        let _ = e;
         Val::Error
     }
 
@@ -1582,7 +1580,7 @@ impl<'a> Checker<'a> {
                     _ => Val::Error,
                 }
             }
-            _ => self.unknown_call(e, c, field, Ty::Probe, &["http", "tcp", "exec"]),
+            _ => self.unknown_call(c, field, Ty::Probe, &["http", "tcp", "exec"]),
         }
     }
 
@@ -1654,13 +1652,7 @@ impl<'a> Checker<'a> {
                     }
                     Val::Env(EnvValue::Field(path.into_owned()))
                 }
-                _ => self.unknown_call(
-                    e,
-                    c,
-                    field,
-                    Ty::EnvValue,
-                    &["secret", "config_map", "field"],
-                ),
+                _ => self.unknown_call(c, field, Ty::EnvValue, &["secret", "config_map", "field"]),
             },
             ast::ExprKind::Ref(p) => {
                 let name = join_path(p);
@@ -1704,7 +1696,7 @@ impl<'a> Checker<'a> {
                     None => Val::Error,
                 }
             }
-            _ => self.unknown_call(e, c, field, Ty::EnvFrom, &["secret", "config_map"]),
+            _ => self.unknown_call(c, field, Ty::EnvFrom, &["secret", "config_map"]),
         }
     }
 
@@ -1713,7 +1705,7 @@ impl<'a> Checker<'a> {
             return self.mismatch(e, Ty::Toleration, field, None);
         };
         if c.func.name != "toleration" {
-            return self.unknown_call(e, c, field, Ty::Toleration, &["toleration"]);
+            return self.unknown_call(c, field, Ty::Toleration, &["toleration"]);
         }
         let sig = "toleration(\"key\", value = \"v\", effect = no_schedule)";
         let Some(args) = self.bind(c, &[opt("key"), opt("value"), opt("effect")], sig) else {
@@ -1754,7 +1746,7 @@ impl<'a> Checker<'a> {
             return self.mismatch(e, Ty::File, field, help);
         };
         if c.func.name != "file" {
-            return self.unknown_call(e, c, field, Ty::File, &["file"]);
+            return self.unknown_call(c, field, Ty::File, &["file"]);
         }
         let Some(args) = self.bind(c, &[req("path")], "file(\"relative/path\")") else {
             return Val::Error;
