@@ -69,6 +69,29 @@ fn load(path: &Path, printer: &Printer) -> Option<Source> {
     }
 }
 
+/// Loads FILE (a file, a directory workspace, or `-` for stdin), applies the options that
+/// change the source (`--allow-outside`, `--set`), and compiles it. On failure the
+/// diagnostics are printed and the exit code returned.
+pub(super) fn load_and_compile(
+    path: &Path,
+    opts: &Options,
+    printer: &Printer,
+) -> Result<(Source, crate::Bundle), u8> {
+    let Some(mut source) = load(path, printer) else {
+        return Err(EXIT_IO);
+    };
+    source.prepare(opts);
+    match crate::compile(&source, opts) {
+        Ok(bundle) => Ok((source, bundle)),
+        Err(diags) => {
+            printer.diagnostics(&diags.0, &source.map);
+            let (e, w) = count(&diags.0);
+            printer.summary(e, w);
+            Err(EXIT_INPUT)
+        }
+    }
+}
+
 fn io_reason(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file".to_string(),
@@ -140,18 +163,9 @@ fn compile(a: &CompileArgs, printer: Printer) -> u8 {
             }
         }
     }
-    let Some(mut source) = load(&a.file, &printer) else {
-        return EXIT_IO;
-    };
-    source.prepare(&opts);
-    let bundle = match crate::compile(&source, &opts) {
-        Ok(b) => b,
-        Err(diags) => {
-            printer.diagnostics(&diags.0, &source.map);
-            let (e, w) = count(&diags.0);
-            printer.summary(e, w);
-            return EXIT_INPUT;
-        }
+    let (source, bundle) = match load_and_compile(&a.file, &opts, &printer) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
     };
     printer.diagnostics(&bundle.warnings.0, &source.map);
     let exit = diag_exit(&bundle.warnings.0, a.common.deny_warnings);
@@ -194,26 +208,6 @@ fn compile(a: &CompileArgs, printer: Printer) -> u8 {
     // the run for nothing (docs/performance.md).
     std::mem::forget(bundle);
     0
-}
-
-/// Every `.kiln` file under `dir`, skipping hidden directories and `target/`, sorted.
-fn kiln_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)?.filter_map(Result::ok).collect();
-    entries.sort_by_key(|e| e.file_name());
-    for e in entries {
-        let path = e.path();
-        let name = e.file_name();
-        let name = name.to_string_lossy();
-        let ft = e.file_type()?;
-        if ft.is_dir() {
-            if !name.starts_with('.') && name != "target" && name != "node_modules" {
-                kiln_files(&path, out)?;
-            }
-        } else if name.ends_with(".kiln") {
-            out.push(path);
-        }
-    }
-    Ok(())
 }
 
 /// What a formatted text means, for the "formatting must not change the meaning" guard:
@@ -269,7 +263,7 @@ fn fmt(a: &FmtArgs, printer: Printer) -> u8 {
     };
     for root in &roots {
         if root.is_dir() {
-            if let Err(e) = kiln_files(root, &mut files) {
+            if let Err(e) = crate::modules::kiln_files(root, &mut files) {
                 printer.failure(&format!("cannot list `{}`: {e}", root.display()));
                 return EXIT_IO;
             }

@@ -4,12 +4,12 @@
 //! 0 no differences, 1 differences, 2 input errors, 3 I/O or cluster failures.
 
 use super::args::{Color, DiffArgs, DiffFormat, Format};
-use super::output::{Printer, count};
+use super::output::Printer;
 use super::{EXIT_CHANGES, EXIT_INPUT, EXIT_IO};
+use crate::Options;
 use crate::diff::render::{self, RenderOptions};
 use crate::diff::sources::{self, AtRevision, GitError, SourceError};
 use crate::diff::{DiffOptions, live};
-use crate::{Options, Source};
 use serde_json::Value;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -38,26 +38,9 @@ pub fn run(a: &DiffArgs, color: Color) -> u8 {
             }
         }
     }
-    let source = match Source::from_path(&a.file) {
-        Ok(s) => s,
-        Err(e) => {
-            let cause = match e.kind() {
-                std::io::ErrorKind::NotFound => "no such file".to_owned(),
-                std::io::ErrorKind::InvalidData => "the file is not valid UTF-8".to_owned(),
-                _ => e.to_string(),
-            };
-            printer.failure(&format!("cannot read `{}`: {cause}", a.file.display()));
-            return EXIT_IO;
-        }
-    };
-    let bundle = match crate::compile(&source, &opts) {
-        Ok(b) => b,
-        Err(diags) => {
-            printer.diagnostics(&diags.0, &source.map);
-            let (e, w) = count(&diags.0);
-            printer.summary(e, w);
-            return EXIT_INPUT;
-        }
+    let (source, bundle) = match super::commands::load_and_compile(&a.file, &opts, &printer) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
     };
     printer.diagnostics(&bundle.warnings.0, &source.map);
     let after: Vec<Value> = bundle.objects.iter().map(|o| o.value.clone()).collect();

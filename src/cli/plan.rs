@@ -5,7 +5,6 @@
 use super::args::{ForTarget, Format, PlanArgs};
 use super::output::{Printer, count};
 use super::{EXIT_INPUT, EXIT_IO};
-use crate::Source;
 use crate::lower::Object;
 use crate::order::{Target, helm, plan::Plan};
 use std::io::Write;
@@ -42,33 +41,11 @@ pub fn write_bundle(
 /// `kiln plan FILE [-o script.sh] [--dry-run]`.
 pub fn run(a: &PlanArgs, printer: Printer) -> u8 {
     let opts = super::commands::options(&a.common);
-    let mut source = if a.file == Path::new("-") {
-        let mut text = String::new();
-        if let Err(e) = std::io::Read::read_to_string(&mut std::io::stdin(), &mut text) {
-            printer.failure(&format!("cannot read standard input: {e}"));
-            return EXIT_IO;
-        }
-        Source::from_text("<stdin>", text)
-    } else {
-        match Source::from_path(&a.file) {
-            Ok(s) => s,
-            Err(e) => {
-                printer.failure(&format!("cannot read `{}`: {e}", a.file.display()));
-                return EXIT_IO;
-            }
-        }
-    };
-    source.prepare(&opts);
     // The plan reads the model (namespaces, `compatible`) and the bundle; both come
-    // from the library, which parses and checks the file once for each.
-    let bundle = match crate::compile(&source, &opts) {
-        Ok(b) => b,
-        Err(diags) => {
-            printer.diagnostics(&diags.0, &source.map);
-            let (e, w) = count(&diags.0);
-            printer.summary(e, w);
-            return EXIT_INPUT;
-        }
+    // from the library.
+    let (source, bundle) = match super::commands::load_and_compile(&a.file, &opts, &printer) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
     };
     let Some(model) = crate::analyze(&source, &opts).model else {
         return EXIT_INPUT;
