@@ -421,51 +421,58 @@ fn control_characters_and_nul() {
 
 // ---- the fuzz corpus, replayed --------------------------------------------------------
 
-/// Every file under `fuzz/corpus/` and `fuzz/regressions/`, and every example (kiln and
-/// YAML) and fixture: each through all five fuzz properties.
+/// The fuzz properties by target name.
+const TARGETS: [(&str, fn(&[u8])); 6] = [
+    ("parse", fuzz_props::parse),
+    ("check", fuzz_props::check),
+    ("compile", fuzz_props::compile),
+    ("fmt_roundtrip", fuzz_props::fmt_roundtrip),
+    ("diff_input", fuzz_props::diff_input),
+    ("lsp_session", fuzz_props::lsp_session),
+];
+
+/// Runs `data` through the named properties; a failure names the file.
+fn replay(path: &Path, data: &[u8], targets: &[(&str, fn(&[u8]))]) {
+    for (name, property) in targets {
+        let run = std::panic::catch_unwind(|| property(data));
+        if let Err(e) = run {
+            let msg = e
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            panic!("{} (target `{name}`): {msg}", path.display());
+        }
+    }
+}
+
+/// Every input of `fuzz/corpus/TARGET/` and `fuzz/regressions/TARGET/` through its own
+/// target's property; every example (kiln and YAML) and diagnostic fixture through all
+/// six.
 #[test]
 fn fuzz_corpus_replay() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = Vec::new();
-    for dir in [
-        "fuzz/corpus",
-        "fuzz/regressions",
-        "tests/fixtures/syntax",
-        "tests/fixtures/check",
-        "examples",
-    ] {
-        collect(&root.join(dir), &mut files);
+    let mut jobs: Vec<(PathBuf, Vec<(&str, fn(&[u8]))>)> = Vec::new();
+    for (name, property) in TARGETS {
+        for dir in ["fuzz/corpus", "fuzz/regressions"] {
+            let mut files = Vec::new();
+            collect(&root.join(dir).join(name), &mut files);
+            jobs.extend(files.into_iter().map(|f| (f, vec![(name, property)])));
+        }
     }
-    files.retain(|p| {
-        let under_fuzz = p.starts_with(root.join("fuzz"));
-        under_fuzz || p.extension().is_some_and(|e| e == "kiln" || e == "yaml")
-    });
-    files.sort();
-    assert!(
-        files.len() > 50,
-        "the corpus is missing: {} files",
-        files.len()
-    );
-    let n = files.len();
+    let mut shared = Vec::new();
+    for dir in ["tests/fixtures/syntax", "tests/fixtures/check", "examples"] {
+        collect(&root.join(dir), &mut shared);
+    }
+    shared.retain(|p| p.extension().is_some_and(|e| e == "kiln" || e == "yaml"));
+    assert!(shared.len() > 50, "the examples and fixtures are missing");
+    jobs.extend(shared.into_iter().map(|f| (f, TARGETS.to_vec())));
+    jobs.sort_by(|a, b| a.0.cmp(&b.0));
+    let n = jobs.len();
     bounded("the fuzz corpus", secs(300), move || {
-        for f in files {
-            let data = std::fs::read(&f).expect("read corpus file");
-            let run = std::panic::catch_unwind(|| {
-                fuzz_props::parse(&data);
-                fuzz_props::check(&data);
-                fuzz_props::compile(&data);
-                fuzz_props::fmt_roundtrip(&data);
-                fuzz_props::diff_input(&data);
-                fuzz_props::lsp_session(&data);
-            });
-            if let Err(e) = run {
-                let msg = e
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_default();
-                panic!("{}: {msg}", f.display());
-            }
+        for (path, targets) in &jobs {
+            let data = std::fs::read(path).expect("read corpus file");
+            replay(path, &data, targets);
         }
     });
     eprintln!("replayed {n} inputs");
