@@ -421,8 +421,11 @@ fn control_characters_and_nul() {
 
 // ---- the fuzz corpus, replayed --------------------------------------------------------
 
+/// A fuzz target: its name and its property.
+type Target = (&'static str, fn(&[u8]));
+
 /// The fuzz properties by target name.
-const TARGETS: [(&str, fn(&[u8])); 6] = [
+const TARGETS: [Target; 6] = [
     ("parse", fuzz_props::parse),
     ("check", fuzz_props::check),
     ("compile", fuzz_props::compile),
@@ -432,7 +435,7 @@ const TARGETS: [(&str, fn(&[u8])); 6] = [
 ];
 
 /// Runs `data` through the named properties; a failure names the file.
-fn replay(path: &Path, data: &[u8], targets: &[(&str, fn(&[u8]))]) {
+fn replay(path: &Path, data: &[u8], targets: &[Target]) {
     for (name, property) in targets {
         let run = std::panic::catch_unwind(|| property(data));
         if let Err(e) = run {
@@ -452,7 +455,7 @@ fn replay(path: &Path, data: &[u8], targets: &[(&str, fn(&[u8]))]) {
 #[test]
 fn fuzz_corpus_replay() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut jobs: Vec<(PathBuf, Vec<(&str, fn(&[u8]))>)> = Vec::new();
+    let mut jobs: Vec<(PathBuf, Vec<Target>)> = Vec::new();
     for (name, property) in TARGETS {
         for dir in ["fuzz/corpus", "fuzz/regressions"] {
             let mut files = Vec::new();
