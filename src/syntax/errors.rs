@@ -696,9 +696,9 @@ impl<'a> Ctx<'a> {
                 '#' => "comments start with `//`".to_string(),
                 '-' | '+' => "numbers have no sign in kiln".to_string(),
                 '\'' => "strings are written in double quotes: `\"...\"`".to_string(),
-                _ => format!("remove the `{c}`"),
+                _ => format!("remove the {}", shown(c)),
             };
-            let diag = d(format!("unexpected character `{c}`"))
+            let diag = d(format!("unexpected character {}", shown(c)))
                 .label("not valid here")
                 .help(help);
             return (Some(diag), fix_line);
@@ -982,4 +982,17 @@ fn rule_words(r: Rule) -> Option<&'static str> {
         Rule::EOI => "the end of the file",
         _ => return None,
     })
+}
+
+/// A character as a message shows it: `x` for a visible one, its code point for what a
+/// terminal would not show plainly (control and format characters, combining marks,
+/// unusual spaces), and both for other non-ASCII characters.
+fn shown(c: char) -> String {
+    if c.is_ascii_graphic() {
+        format!("`{c}`")
+    } else if c.is_alphanumeric() {
+        format!("`{c}` (U+{:04X})", c as u32)
+    } else {
+        format!("U+{:04X}", c as u32)
+    }
 }

@@ -216,8 +216,12 @@ pub(crate) fn parse_with(file: FileId, text: &str, fast_path: bool) -> (ast::Fil
                         blank_out(&mut work, s, e.min(text.len()));
                         s
                     }
+                    // Only where the text had an ASCII byte: a supplied `}` inside a
+                    // blanked multi-byte character would be reported inside it.
                     errors::Fix::Insert(at, byte)
-                        if at < text.len() && work[at].is_ascii_whitespace() =>
+                        if at < text.len()
+                            && work[at].is_ascii_whitespace()
+                            && text.as_bytes()[at].is_ascii() =>
                     {
                         work[at] = byte;
                         at
@@ -243,7 +247,31 @@ pub(crate) fn parse_with(file: FileId, text: &str, fast_path: bool) -> (ast::Fil
         comments: comments_of(text, &scanned),
         span: Span::new(0, text.len()),
     };
+    on_char_boundaries(text, &mut diags);
     (ast, diags)
+}
+
+/// Widens every label to whole characters of `text`. Recovery works on bytes, so a label
+/// could start or end inside a multi-byte character; the renderers slice the text by
+/// labels, and a split character would make a wrong caret (or a panic elsewhere).
+fn on_char_boundaries(text: &str, diags: &mut Diagnostics) {
+    let widen = |span: &mut Span| {
+        let mut start = (span.start as usize).min(text.len());
+        let mut end = (span.end as usize).clamp(start, text.len());
+        while !text.is_char_boundary(start) {
+            start -= 1;
+        }
+        while !text.is_char_boundary(end) {
+            end += 1;
+        }
+        *span = Span::new(start, end);
+    };
+    for d in &mut diags.0 {
+        widen(&mut d.primary.loc.span);
+        for l in &mut d.secondary {
+            widen(&mut l.loc.span);
+        }
+    }
 }
 
 /// Forgets the items that end after byte `changed` (their text changed) and moves the
