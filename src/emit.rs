@@ -334,11 +334,58 @@ pub fn write_files(files: &[(PathBuf, String)], dir: &Path) -> io::Result<()> {
     // Leftovers of a crashed run with the same pid are ours to remove.
     let _ = std::fs::remove_dir_all(&tmp);
     let _ = std::fs::remove_dir_all(&old);
+    recover(&parent, &base, dir);
     let result = write_tree(files, &tmp).and_then(|()| swap(&tmp, dir, &old));
     if result.is_err() {
         let _ = std::fs::remove_dir_all(&tmp);
     }
     result
+}
+
+/// Cleans up after runs that were killed (tests/atomic.rs kills them): their
+/// `.BASE.kiln-new-PID` trees are deleted, and a previous bundle that a run killed
+/// between the two renames of [`swap`] left at `.BASE.kiln-old-PID` is put back when
+/// `dir` is missing (else deleted). Only the directories of processes that are gone are
+/// touched, so concurrent runs keep theirs; where that cannot be told (no `/proc`),
+/// nothing is touched.
+fn recover(parent: &Path, base: &str, dir: &Path) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    let new_prefix = format!(".{base}.kiln-new-");
+    let old_prefix = format!(".{base}.kiln-old-");
+    let mut olds = Vec::new();
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let (is_new, pid) = if let Some(p) = name.strip_prefix(&new_prefix) {
+            (true, p)
+        } else if let Some(p) = name.strip_prefix(&old_prefix) {
+            (false, p)
+        } else {
+            continue;
+        };
+        let Ok(pid) = pid.parse::<u32>() else {
+            continue;
+        };
+        if pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists() {
+            continue;
+        }
+        if is_new {
+            let _ = std::fs::remove_dir_all(e.path());
+        } else {
+            olds.push(e.path());
+        }
+    }
+    olds.sort();
+    for old in olds {
+        if std::fs::symlink_metadata(dir).is_err() && std::fs::rename(&old, dir).is_ok() {
+            continue;
+        }
+        let _ = std::fs::remove_dir_all(&old);
+    }
 }
 
 fn write_tree(files: &[(PathBuf, String)], tmp: &Path) -> io::Result<()> {
