@@ -217,6 +217,29 @@ def main():
         print(f"| {r['tool']} | {r['n']} | {w:.4f} ({min(r['walls']):.4f}–{max(r['walls']):.4f}) "
               f"| {median(r['cpus']):.3f} | {median(r['rss']):.1f} | {r['bytes']} | {r['check']} "
               f"| {'1' if r['tool'] == 'kiln' else f'{ratio:.1f}'} |")
+    g = growth(rows)
+    if g:
+        fit, (n1, n2, last) = g
+        print()
+        print(f"kiln growth: wall ~ N^{fit:.2f} (least squares over N >= 100); "
+              f"N^{last:.2f} from N = {n1} to {n2}.")
+
+
+def growth(rows):
+    """kiln's measured growth exponent: the slope of log(median wall) against log(N),
+    by least squares over N >= 100 (below that start-up dominates), and between the
+    two largest N."""
+    import math
+    pts = sorted((r["n"], median(r["walls"])) for r in rows if r["tool"] == "kiln" and r["walls"] and r["n"] >= 100)
+    if len(pts) < 2:
+        return None
+    xs = [math.log(n) for n, _ in pts]
+    ys = [math.log(w) for _, w in pts]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    fit = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+    (n1, w1), (n2, w2) = pts[-2], pts[-1]
+    last = math.log(w2 / w1) / math.log(n2 / n1)
+    return fit, (n1, n2, last)
 
 
 if __name__ == "__main__":

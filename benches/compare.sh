@@ -5,6 +5,7 @@
 #   benches/compare.sh                    # all tools, N = 10 100 1000 (+ kiln at 10000), 5 runs
 #   benches/compare.sh -r 7 -t "pkl helm3" -n "100 1000"
 #   benches/compare.sh --skip "kustomize:1000"   # kustomize takes ~70 s per run there
+#   KILN=/path/to/kiln benches/compare.sh        # that binary, workload already written
 #
 # 1. Installs the peers the way ../shared/bench/peers/setup.sh does (apt: jsonnet, time;
 #    a Python venv: gojsonnet, kcl-lib, pyyaml; npm: cdk8s, cdk8s-plus-32, Pkl's native
@@ -34,7 +35,7 @@ while [ $# -gt 0 ]; do
     -t) TOOLS=$2; shift 2 ;;
     --skip) SKIP=$2; shift 2 ;;
     --json) JSON=$2; shift 2 ;;
-    -h|--help) sed -n 2,21p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,22p "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -64,10 +65,14 @@ fi
 # shellcheck disable=SC2086
 python3 "$PEERS/gen/gen.py" $NS > /dev/null
 
-echo "==> cargo build --release" >&2
-cargo build --release --locked --bin kiln >&2
-# shellcheck disable=SC2086
-cargo bench --locked --bench workload -- --write "$WORK" $NS $KILN_NS > /dev/null
+# KILN=path/to/kiln uses that binary (and the workload already in benches/.work/).
+if [ -z "${KILN:-}" ]; then
+  echo "==> cargo build --release" >&2
+  cargo build --release --locked --bin kiln >&2
+  KILN=target/release/kiln
+  # shellcheck disable=SC2086
+  cargo bench --locked --bench workload -- --write "$WORK" $NS $KILN_NS > /dev/null
+fi
 
 PY=python3
 [ -x "$PEERS/.venv/bin/python" ] && PY="$PEERS/.venv/bin/python"
@@ -78,6 +83,6 @@ PY=python3
   echo
 } >&2
 
-exec "$PY" benches/compare.py --peers "$PEERS" --kiln target/release/kiln --work "$WORK" \
+exec "$PY" benches/compare.py --peers "$PEERS" --kiln "$KILN" --work "$WORK" \
   --ns "$NS" --kiln-ns "$KILN_NS" --tools "$TOOLS" --skip "$SKIP" --runs "$RUNS" \
   ${JSON:+--json "$JSON"}

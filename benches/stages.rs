@@ -22,6 +22,11 @@ use kiln::{Options, Source};
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
+// The allocator of the `kiln` binary (src/main.rs), so that the stages cost here what
+// they cost in `kiln compile`.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     divan::main();
 }
