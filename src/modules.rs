@@ -751,6 +751,13 @@ impl Program {
                     d.secondary.push(l);
                 }
             }
+            // Ranges hidden from the snippet (K0912) follow their text to its file.
+            for r in std::mem::take(&mut d.redact) {
+                let (loc, known) = self.loc(r.span);
+                if known {
+                    d.redact.push(loc);
+                }
+            }
             for u in uses.iter().take(3) {
                 let (loc, known) = self.loc(u.call);
                 if known {

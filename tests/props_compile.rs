@@ -703,3 +703,25 @@ fn secrets_stay_references() {
     assert!(!bundle.objects.iter().any(|o| o.kind == "Secret"));
     assert!(!yaml.contains("stringData"));
 }
+
+/// A plain env value that looks like a credential is warned about (K0912), and the
+/// value appears nowhere in what kiln prints: not in the message, not in the source
+/// snippet (redacted), not in JSON.
+#[test]
+fn plain_secret_values_are_never_echoed() {
+    let text = "app a {\n  image = \"registry.example.com/a:1.0\"\n  env {\n    DB_PASSWORD = \"canary-hunter2\"\n    URL = \"redis://:canary-pw@cache:6379/0\"\n  }\n  worker w { command = [\"x\"] }\n}\nprofile p {\n  a.env.API_TOKEN = \"canary-token\"\n}\n";
+    let source = Source::from_text("s.kiln", text);
+    let a = kiln::analyze(&source, &Options::default());
+    let warned = a
+        .diagnostics
+        .iter()
+        .filter(|d| d.code.as_str() == "K0912")
+        .count();
+    assert_eq!(warned, 3, "{:?}", a.diagnostics);
+    for color in [false, true] {
+        let out = kiln::diag::render::to_text(&a.diagnostics.0, &source.map, color);
+        assert!(!out.contains("canary"), "{out}");
+    }
+    let json = kiln::diag::render::to_json_lines(&a.diagnostics.0, &source.map);
+    assert!(!json.contains("canary"), "{json}");
+}

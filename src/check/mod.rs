@@ -23,6 +23,7 @@ pub mod values;
 
 mod build;
 mod profiles;
+mod secrets;
 mod types;
 mod yaml;
 
@@ -43,6 +44,8 @@ pub fn check(
     let mut cx = Checker::new(source);
     let model = cx.run(file, options);
     let mut diags = cx.finish();
+    // Plain env values that look like credentials (K0912): read from the tree.
+    diags.extend(secrets::plain_secrets(source.entry, file));
     diags.sort();
     if diags.has_errors() {
         (None, diags)

@@ -820,4 +820,19 @@ codes! {
          expression, so strings are quoted.\n\n\
          ```sh\nkiln compile app.kiln --set 'csis.web.replicas=5' --set 'csis.env.MODE=\"fast\"'\n```\n\n\
          Fix: write one `path=value` per flag.";
+    /// A plain env value that looks like a credential.
+    PLAIN_SECRET = "K0912", "plain-secret", Warning,
+        "an env value looks like a secret written in plain text",
+        "Plain `env` values become a ConfigMap: anyone who can read ConfigMaps in the \
+         namespace can read them, `kubectl describe` prints them, and they travel with the \
+         bundle into CI artifacts and `kiln diff` output. A credential belongs in a Secret, \
+         referred to by name. kiln warns when a value's name says it is a credential \
+         (`PASSWORD`, `SECRET`, `TOKEN`, `API_KEY`, `..._KEY`: the names `kiln diff` masks) \
+         and the value is not a number, a boolean or a path, or when the value itself looks \
+         like one whatever its name (a URL with a password, a private key, an AWS access key \
+         id). The warning never repeats the value.\n\n\
+         ```kiln\nenv {\n  DB_PASSWORD  = \"hunter2\"                          // warning\n  DATABASE_URL = \"postgres://app:hunter2@db/app\"   // warning\n}\n```\n\n\
+         Fix: put the value in a Secret (`kubectl create secret generic db \
+         --from-literal=password=...`, or your secret manager's operator) and write \
+         `DB_PASSWORD = secret(\"db\", \"password\")`.";
 }

@@ -57,6 +57,9 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// Extra facts (e.g. the whole cycle, spelled out).
     pub notes: Vec<String>,
+    /// Source ranges the rendered snippet must not show (a value that looks like a
+    /// credential, K0912): text rendering prints `*` in their place.
+    pub redact: Vec<Loc>,
 }
 
 impl Diagnostic {
@@ -73,6 +76,7 @@ impl Diagnostic {
             secondary: Vec::new(),
             help: None,
             notes: Vec::new(),
+            redact: Vec::new(),
         }
     }
 
@@ -100,6 +104,12 @@ impl Diagnostic {
     /// Adds a note.
     pub fn note(mut self, note: impl Into<String>) -> Self {
         self.notes.push(note.into());
+        self
+    }
+
+    /// Hides a source range from the rendered snippet (see [`Diagnostic::redact`]).
+    pub fn redact(mut self, file: FileId, span: Span) -> Self {
+        self.redact.push(Loc { file, span });
         self
     }
 

@@ -67,10 +67,16 @@ fn to_codespan(d: &Diagnostic) -> cs::Diagnostic<FileId> {
 
 /// Renders diagnostics as rustc-style text, with ANSI colour when `color` is set.
 pub fn to_text(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
-    let view = View(sources);
     let config = term::Config::default();
     let mut out = String::new();
     for d in diags {
+        let hidden;
+        let view = if d.redact.is_empty() {
+            View(sources)
+        } else {
+            hidden = redacted(sources, &d.redact);
+            View(&hidden)
+        };
         let cd = to_codespan(d);
         if color {
             let mut buf = term::termcolor::Ansi::new(Vec::new());
@@ -89,6 +95,31 @@ pub fn to_text(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> String
                 ));
             }
         }
+    }
+    out
+}
+
+/// A copy of `sources` with every redacted range shown as `*` (one per byte, line breaks
+/// kept, so every offset and line stays where it was).
+fn redacted(sources: &SourceMap, ranges: &[crate::source::Loc]) -> SourceMap {
+    let mut out = SourceMap::new();
+    for (id, f) in sources.iter() {
+        let mut bytes = f.text.clone().into_bytes();
+        for r in ranges.iter().filter(|r| r.file == id) {
+            let end = (r.span.end as usize).min(bytes.len());
+            for b in bytes.iter_mut().take(end).skip(r.span.start as usize) {
+                if *b != b'\n' && *b != b'\r' {
+                    *b = b'*';
+                }
+            }
+        }
+        let text = String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        out.add(crate::source::SourceFile::new(
+            f.name.clone(),
+            f.path.clone(),
+            text,
+        ));
     }
     out
 }

@@ -1,0 +1,236 @@
+//! "This looks like a secret": plain `env` values that are probably credentials. A
+//! plain value goes into a ConfigMap, readable by anyone who can read the namespace's
+//! ConfigMaps and printed by `kubectl describe`; a credential belongs in a Secret,
+//! referred to with `secret("name", "key")`.
+//!
+//! The check reads the syntax tree (every `env` block at any depth, and profile fields
+//! `app.….env.KEY = "value"`), so it needs nothing from the model and runs even when
+//! other checks fail. The warning never repeats the value: not in the message, the
+//! labels or the help, and the source line shown under it has the value redacted.
+
+use crate::diag::{Diagnostic, codes};
+use crate::source::{FileId, Span};
+use crate::syntax::ast;
+
+/// Deeper blocks are not walked (the parser refuses more than 64 levels anyway).
+const MAX_DEPTH: usize = 64;
+
+/// The K0912 warnings of a file, in source order.
+pub(crate) fn plain_secrets(file: FileId, tree: &ast::File) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for item in &tree.items {
+        match item {
+            ast::Item::Block(b) => block(file, b, 0, &mut out),
+            ast::Item::Template(t) => block(file, &t.body, 0, &mut out),
+            ast::Item::Profile(p) => {
+                for f in &p.fields {
+                    // `app.env.KEY = "..."` or `app.web.env.KEY = "..."`.
+                    let n = f.path.len();
+                    if n >= 2 && f.path[n - 2].name == "env" {
+                        field(
+                            file,
+                            &f.path[n - 1].name,
+                            f.path[n - 1].span,
+                            &f.value,
+                            &mut out,
+                        );
+                    }
+                }
+            }
+            ast::Item::Let(_) | ast::Item::Import(_) => {}
+        }
+    }
+    out
+}
+
+fn block(file: FileId, b: &ast::Block, depth: usize, out: &mut Vec<Diagnostic>) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    let is_env = b.kind.name == "env";
+    for e in &b.entries {
+        match e {
+            ast::Entry::Field(f) if is_env && f.path.len() == 1 => {
+                field(file, &f.path[0].name, f.path[0].span, &f.value, out);
+            }
+            ast::Entry::Block(inner) => block(file, inner, depth + 1, out),
+            _ => {}
+        }
+    }
+}
+
+/// One `KEY = value`: a warning when the value is a literal string (without
+/// interpolation) that looks like a credential by its name or by its shape.
+fn field(file: FileId, key: &str, key_span: Span, value: &ast::Expr, out: &mut Vec<Diagnostic>) {
+    let ast::ExprKind::Str(s) = &value.kind else {
+        return;
+    };
+    let Some(text) = s.as_plain() else {
+        return;
+    };
+    let why = match shape(&text) {
+        Some(shape) => shape,
+        None if credential_name(key) && !placeholder(&text) => "its name says it is a credential",
+        None => return,
+    };
+    out.push(
+        Diagnostic::new(
+            codes::PLAIN_SECRET,
+            file,
+            value.span,
+            format!("`{key}` looks like a secret written as plain text"),
+        )
+        .label("this value goes into a ConfigMap")
+        // Not even the snippet under the message shows the value.
+        .redact(file, value.span)
+        .secondary(file, key_span, why)
+        .help(format!(
+            "store the value in a Secret and write `{key} = secret(\"NAME\", \"KEY\")`"
+        )),
+    );
+}
+
+/// Names that hold credentials. The same words `kiln diff` masks values by, so what
+/// diff hides and what the checker warns about agree.
+fn credential_name(name: &str) -> bool {
+    let n = name.to_ascii_uppercase();
+    const WORDS: [&str; 10] = [
+        "PASSWORD",
+        "PASSWD",
+        "PASSPHRASE",
+        "SECRET",
+        "TOKEN",
+        "CREDENTIAL",
+        "APIKEY",
+        "API_KEY",
+        "ACCESS_KEY",
+        "PRIVATE_KEY",
+    ];
+    WORDS.iter().any(|w| n.contains(w)) || n.ends_with("_KEY") || n.contains("_KEY_")
+}
+
+/// Values that cannot be a credential whatever the name says: empty, a number, a
+/// boolean, or a path or URL without a password in it (`TOKEN_FILE = "/run/token"`).
+fn placeholder(v: &str) -> bool {
+    let v = v.trim();
+    v.is_empty()
+        || v.chars().all(|c| c.is_ascii_digit() || c == '.')
+        || ["true", "false", "yes", "no", "none", "null"].contains(&v.to_ascii_lowercase().as_str())
+        || v.starts_with('/')
+        || (v.contains("://") && url_password(v).is_none())
+}
+
+/// Values that are credentials whatever their name: a URL with a password, a PEM
+/// private key, an AWS access key id.
+fn shape(v: &str) -> Option<&'static str> {
+    if url_password(v).is_some() {
+        return Some("a URL with a password in it");
+    }
+    if v.contains("-----BEGIN") && v.contains("PRIVATE KEY") {
+        return Some("a private key");
+    }
+    if aws_key_id(v) {
+        return Some("an AWS access key id");
+    }
+    None
+}
+
+/// The password of `scheme://user:password@host...`, if there is one (and it is not
+/// an interpolation placeholder).
+fn url_password(v: &str) -> Option<&str> {
+    let rest = &v[v.find("://")? + 3..];
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let userinfo = &authority[..authority.rfind('@')?];
+    let (_, password) = userinfo.split_once(':')?;
+    (!password.is_empty()).then_some(password)
+}
+
+/// `AKIA` or `ASIA` followed by 16 upper-case letters or digits, as a whole word.
+fn aws_key_id(v: &str) -> bool {
+    let b = v.as_bytes();
+    (0..b.len()).any(|i| {
+        let word = |j: usize| {
+            b.get(j)
+                .is_some_and(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        };
+        (b[i..].starts_with(b"AKIA") || b[i..].starts_with(b"ASIA"))
+            && (i == 0 || !word(i - 1))
+            && (i + 4..i + 20).all(word)
+            && !word(i + 20)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn warnings(text: &str) -> Vec<Diagnostic> {
+        let (tree, d) = crate::syntax::parse(FileId(0), text);
+        assert!(!d.has_errors());
+        plain_secrets(FileId(0), &tree)
+    }
+
+    #[test]
+    fn names_and_shapes() {
+        let text = r#"
+app a {
+  env {
+    DB_PASSWORD = "hunter2-canary"
+    DATABASE_URL = "postgres://app:s3cret-canary@db:5432/app"
+    PLAIN_URL = "postgres://app@db:5432/app"
+    API_TOKEN = secret("api", "token")
+    TOKEN_TTL = "3600"
+    TOKEN_FILE = "/run/secrets/token"
+    LOG_LEVEL = "debug"
+    AWS_ID = "AKIAABCDEFGHIJKLMNOP"
+    WITH_INTERP = "${namespace}-password"
+  }
+  service web {
+    env { SESSION_SECRET = "abcdef-canary" }
+  }
+}
+profile prod {
+  a.env.STRIPE_API_KEY = "sk_live_canary"
+  a.web.env.LOG_LEVEL = "info"
+}
+"#;
+        let w = warnings(text);
+        let keys: Vec<&str> = w
+            .iter()
+            .map(|d| {
+                let m = &d.message;
+                &m[1..m[1..].find('`').map_or(1, |i| i + 1)]
+            })
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "DB_PASSWORD",
+                "DATABASE_URL",
+                "AWS_ID",
+                "SESSION_SECRET",
+                "STRIPE_API_KEY"
+            ]
+        );
+        for d in &w {
+            let said = format!(
+                "{} {} {:?} {:?}",
+                d.message, d.primary.message, d.secondary, d.help
+            );
+            assert!(
+                !said.contains("canary") && !said.contains("AKIAABCD"),
+                "{said}"
+            );
+        }
+    }
+
+    #[test]
+    fn helpers() {
+        assert_eq!(url_password("redis://:pw@h:6379/0"), Some("pw"));
+        assert_eq!(url_password("https://user@h/x:y@z"), None);
+        assert_eq!(url_password("no url"), None);
+        assert!(aws_key_id("x AKIAABCDEFGHIJKLMNOP y"));
+        assert!(!aws_key_id("AKIAABCDEFGHIJKLMNOPQ"));
+        assert!(!aws_key_id("AKIA"));
+    }
+}
