@@ -628,7 +628,6 @@ fn file_inside_the_project_is_read() {
 }
 
 #[test]
-#[ignore = "known bug (reported): `file(..)` reads any path, outside the project too"]
 fn file_outside_the_project_is_refused() {
     for path in ["../outside.txt", "/etc/hostname", "/proc/self/environ"] {
         let (_w, source) = project_reading(path);
@@ -637,14 +636,43 @@ fn file_outside_the_project_is_refused() {
                 let yaml = b.to_yaml();
                 panic!("`{path}` was read into the bundle ({} bytes)", yaml.len());
             }
-            Err(d) => assert!(d.has_errors()),
+            Err(d) => {
+                let said: Vec<&str> = d.iter().map(|d| d.message.as_str()).collect();
+                assert!(said.iter().any(|m| m.contains(path)), "`{path}`: {said:?}");
+            }
         }
     }
+    // Allowed on purpose: read.
+    let (_w, source) = project_reading("../outside.txt");
+    let allowed = Options {
+        allow_outside: true,
+        ..Options::default()
+    };
+    let yaml = kiln::compile(&source, &allowed)
+        .unwrap_or_else(|d| panic!("{:?}", codes_of(&d)))
+        .to_yaml();
+    assert!(yaml.contains("TOP SECRET outside the project"));
 }
 
 #[cfg(unix)]
 #[test]
-#[ignore = "known bug (reported): `file(..)` of a FIFO or device blocks or reads without a bound"]
+fn file_through_a_symlink_or_a_loop() {
+    // A link inside the project to a file outside: refused (links are followed first).
+    let (w, source) = project_reading("link.txt");
+    std::os::unix::fs::symlink("../outside.txt", w.path().join("proj/link.txt")).unwrap();
+    let r = kiln::compile(&source, &Options::default());
+    assert!(r.is_err(), "a link out of the project was followed");
+    // A link to itself: an error, not a hang.
+    let (w, source) = project_reading("loop.txt");
+    std::os::unix::fs::symlink("loop.txt", w.path().join("proj/loop.txt")).unwrap();
+    let d = bounded("a symlink loop", secs(10), move || {
+        kiln::analyze(&source, &Options::default()).diagnostics
+    });
+    assert!(d.has_errors());
+}
+
+#[cfg(unix)]
+#[test]
 fn file_naming_a_fifo_does_not_hang() {
     let (w, source) = project_reading("pipe");
     let fifo = w.path().join("proj/pipe");

@@ -141,7 +141,12 @@ pub(crate) struct Checker<'a> {
     /// Errors reported so far (to tell which blocks had errors).
     errors: usize,
     app: AppCtx,
+    /// `--allow-outside`: `file(..)` may read outside the project root.
+    allow_outside: bool,
 }
+
+/// The largest file `file(..)` reads: what one ConfigMap can hold (1 MiB).
+const MAX_FILE_BYTES: usize = 1024 * 1024;
 
 /// How deep `let` expansion may go before it is called a cycle anyway.
 const MAX_LET_DEPTH: usize = 64;
@@ -159,6 +164,7 @@ impl<'a> Checker<'a> {
             expanding: Vec::new(),
             errors: 0,
             app: AppCtx::default(),
+            allow_outside: false,
         }
     }
 
@@ -312,25 +318,52 @@ impl<'a> Checker<'a> {
     }
 
     /// Reads a file relative to the directory of the entry file (or the working
-    /// directory for text without a path).
+    /// directory for text without a path). The file must stay inside that directory (the
+    /// project root, as for `import`; symbolic links are followed before deciding)
+    /// unless `--allow-outside`, must be a regular file (not a device or a pipe, which
+    /// could block or never end), and at most [`MAX_FILE_BYTES`] long: an untrusted
+    /// `.kiln` in a pull request must not copy `/proc/self/environ` or `~/.ssh` into the
+    /// bundle (docs/security.md).
     fn read_file(&self, rel: &str) -> Result<String, String> {
         let entry = self.source.map.get(self.file);
-        let base = entry
-            .path
-            .as_ref()
-            .and_then(|p| p.parent())
-            .map(|p| p.to_path_buf())
-            .unwrap_or_default();
-        let path = base.join(rel);
-        match std::fs::read(&path) {
-            Ok(bytes) => String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_string()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err("no such file".into()),
+        let root = crate::modules::root_of(entry);
+        let path = root.join(rel);
+        let canonical = match std::fs::canonicalize(&path) {
+            Ok(p) => p,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err("no such file".into());
+            }
+            Err(e) => return Err(e.to_string().to_lowercase()),
+        };
+        if !self.allow_outside {
+            let canonical_root = std::fs::canonicalize(&root).unwrap_or(root);
+            if !canonical.starts_with(&canonical_root) {
+                return Err(
+                    "it is outside the project (the directory of the `.kiln` file); pass \
+                     `--allow-outside` if reading it is intended"
+                        .into(),
+                );
+            }
+        }
+        if !std::fs::metadata(&canonical).is_ok_and(|m| m.is_file()) {
+            return Err("it is not a regular file".into());
+        }
+        match crate::fsio::read_to_string_limited(&canonical, MAX_FILE_BYTES) {
+            Ok(text) => Ok(text),
+            Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => Err(format!(
+                "it is larger than {} KiB, the most a ConfigMap can hold",
+                MAX_FILE_BYTES / 1024
+            )),
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                Err("it is not UTF-8 text".to_string())
+            }
             Err(e) => Err(e.to_string().to_lowercase()),
         }
     }
 
     /// The whole run.
     fn run(&mut self, file: &'a ast::File, options: &Options) -> model::Model {
+        self.allow_outside = options.allow_outside;
         let file_start = Span::new(0, 0);
         self.push_scope(file.items.iter().filter_map(|i| match i {
             ast::Item::Let(l) => Some(l),
