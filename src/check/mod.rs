@@ -143,7 +143,14 @@ pub(crate) struct Checker<'a> {
     app: AppCtx,
     /// `--allow-outside`: `file(..)` may read outside the project root.
     allow_outside: bool,
+    /// Set once an interpolated string went past [`MAX_STRING_BYTES`]: every expansion
+    /// still running stops there (bindings that interpolate each other twice would
+    /// otherwise double the work at each level).
+    string_too_long: bool,
 }
+
+/// The longest string interpolation may build (1 MiB, what a ConfigMap holds).
+pub(crate) const MAX_STRING_BYTES: usize = 1024 * 1024;
 
 /// The largest file `file(..)` reads: what one ConfigMap can hold (1 MiB).
 const MAX_FILE_BYTES: usize = 1024 * 1024;
@@ -165,6 +172,7 @@ impl<'a> Checker<'a> {
             errors: 0,
             app: AppCtx::default(),
             allow_outside: false,
+            string_too_long: false,
         }
     }
 

@@ -1250,12 +1250,32 @@ impl<'a> Checker<'a> {
         let mut out = String::new();
         let mut ok = true;
         for part in &lit.parts {
+            if self.string_too_long {
+                return None;
+            }
             match part {
                 ast::StrPart::Text(t, _) => out.push_str(t),
                 ast::StrPart::Interp(e) => match self.interp_expr(e, depth) {
                     Some(t) => out.push_str(&t),
                     None => ok = false,
                 },
+            }
+            if out.len() > super::MAX_STRING_BYTES {
+                self.string_too_long = true;
+                self.emit(
+                    Diagnostic::new(
+                        codes::INPUT_TOO_LARGE,
+                        self.file,
+                        lit.span,
+                        format!(
+                            "this string is longer than {} MiB once interpolated",
+                            super::MAX_STRING_BYTES / (1024 * 1024)
+                        ),
+                    )
+                    .label("expands to more than 1 MiB")
+                    .help("bindings that interpolate each other multiply the length: build the value from fewer pieces"),
+                );
+                return None;
             }
         }
         ok.then_some(Cow::Owned(out))
