@@ -14,10 +14,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// [`std::io::ErrorKind::FileTooLarge`] after reading `limit + 1` bytes, never more;
 /// invalid UTF-8 is [`std::io::ErrorKind::InvalidData`].
 pub fn read_to_string_limited(path: &Path, limit: usize) -> std::io::Result<String> {
-    let file = std::fs::File::open(path)?;
+    read_limited(std::fs::File::open(path)?, limit)
+}
+
+/// [`read_to_string_limited`] for any reader (standard input).
+pub fn read_limited(reader: impl Read, limit: usize) -> std::io::Result<String> {
     let mut bytes = Vec::new();
     // `take` bounds the read whatever the file claims its size is.
-    file.take(limit as u64 + 1).read_to_end(&mut bytes)?;
+    reader.take(limit as u64 + 1).read_to_end(&mut bytes)?;
     if bytes.len() > limit {
         return Err(std::io::Error::new(
             std::io::ErrorKind::FileTooLarge,

@@ -563,7 +563,6 @@ fn cli_refuses_invalid_utf8() {
 
 #[cfg(unix)]
 #[test]
-#[ignore = "known bug (reported): `kiln check -` reads standard input without a bound"]
 fn cli_bounds_standard_input() {
     // 1 GiB of address space: the unbounded read fails its allocation (an abort);
     // the bounded one stops at 16 MiB with exit 3.

@@ -5,7 +5,7 @@ use super::output::{Printer, count};
 use super::{EXIT_CHANGES, EXIT_INPUT, EXIT_IO};
 use crate::diag::{Diagnostic, codes};
 use crate::{Options, Source};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Runs the parsed command line.
@@ -41,9 +41,12 @@ pub(super) fn options(common: &CommonArgs) -> Options {
 
 fn load(path: &Path, printer: &Printer) -> Option<Source> {
     if path == Path::new("-") {
-        let mut text = String::new();
-        return match std::io::stdin().read_to_string(&mut text) {
-            Ok(_) => Some(Source::from_text("<stdin>", text)),
+        // Bounded like a file: `kiln check - < /dev/zero` must not eat the memory.
+        return match crate::fsio::read_limited(
+            std::io::stdin().lock(),
+            crate::syntax::MAX_FILE_BYTES,
+        ) {
+            Ok(text) => Some(Source::from_text("<stdin>", text)),
             Err(e) => {
                 printer.failure(&format!("cannot read standard input: {e}"));
                 None
