@@ -62,11 +62,11 @@ for t in "${targets[@]}"; do
     -dict=kiln.dict -artifact_prefix="artifacts/$t/" -print_final_stats=1 >"$log" 2>&1
   rc=$?
   set -e
-  runs=$(grep -Eo 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -Eo '[0-9]+$' || echo "?")
+  runs=$(grep -aEo 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -Eo '[0-9]+$' || echo "?")
   if [ $rc -ne 0 ]; then
     failed=1
     echo "FAILED: $t (exit $rc) after $runs runs; the input is in fuzz/artifacts/$t/:"
-    grep -E "panicked at|ERROR: libFuzzer|SUMMARY" "$log" | head -5 || true
+    grep -aE "panicked at|ERROR: libFuzzer|SUMMARY" "$log" | head -5 || true
     tail -n 20 "$log"
   else
     echo "ok: $t, $runs runs in ${secs}s, corpus $(ls "work/$t" | wc -l) inputs"
