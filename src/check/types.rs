@@ -1202,24 +1202,29 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// Reports a bare word used where text is expected and no `let` of that name exists.
+    fn undefined_text_name(&mut self, path: &[ast::Ident], span: Span, depth: usize) {
+        let name = join_path(path);
+        let mut d = Diagnostic::new(
+            codes::UNDEFINED_NAME,
+            self.file,
+            span,
+            format!("`{name}` is not defined"),
+        )
+        .label("not a `let` binding");
+        d = match self.suggest_let(&name, depth) {
+            Some(s) => d.help(format!("did you mean `{s}`? for text, write `\"{name}\"`")),
+            None => d.help(format!("for text, write it in quotes: `\"{name}\"`")),
+        };
+        self.emit(d);
+    }
+
     /// A string's text with interpolations expanded, or a text form of a scalar.
     fn text(&mut self, e: &'a ast::Expr, field: &str, depth: usize) -> Option<Cow<'a, str>> {
         match &e.kind {
             ast::ExprKind::Str(lit) => self.interpolate(lit, depth),
             ast::ExprKind::Ref(p) => {
-                let name = join_path(p);
-                let mut d = Diagnostic::new(
-                    codes::UNDEFINED_NAME,
-                    self.file,
-                    e.span,
-                    format!("`{name}` is not defined"),
-                )
-                .label("not a `let` binding");
-                d = match self.suggest_let(&name, depth) {
-                    Some(s) => d.help(format!("did you mean `{s}`? for text, write `\"{name}\"`")),
-                    None => d.help(format!("for text, write it in quotes: `\"{name}\"`")),
-                };
-                self.emit(d);
+                self.undefined_text_name(p, e.span, depth);
                 None
             }
             ast::ExprKind::Number(n) => {
@@ -1843,19 +1848,7 @@ impl<'a> Checker<'a> {
                 ok.then_some(J::Array(out))
             }
             ast::ExprKind::Ref(p) => {
-                let name = join_path(p);
-                let mut d = Diagnostic::new(
-                    codes::UNDEFINED_NAME,
-                    self.file,
-                    e.span,
-                    format!("`{name}` is not defined"),
-                )
-                .label("not a `let` binding");
-                d = match self.suggest_let(&name, depth) {
-                    Some(s) => d.help(format!("did you mean `{s}`? for text, write `\"{name}\"`")),
-                    None => d.help(format!("for text, write it in quotes: `\"{name}\"`")),
-                };
-                self.emit(d);
+                self.undefined_text_name(p, e.span, depth);
                 None
             }
             _ => {
