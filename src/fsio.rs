@@ -5,7 +5,7 @@
 //! guarantees; tests/atomic.rs proves it (invalid input, read-only directory, disk
 //! full, SIGKILL mid-write).
 
-use std::io::{Read, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -104,6 +104,143 @@ pub fn write_file_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// Writes `files` (paths relative to `dir`) as the whole new content of `dir`,
+/// atomically, as [`crate::emit::write_bundle`] does.
+pub fn write_files(files: &[(PathBuf, String)], dir: &Path) -> io::Result<()> {
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let base = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "bundle".to_owned());
+    std::fs::create_dir_all(&parent)?;
+    let pid = std::process::id();
+    let tmp = parent.join(format!(".{base}.kiln-new-{pid}"));
+    let old = parent.join(format!(".{base}.kiln-old-{pid}"));
+    // Leftovers of a crashed run with the same pid are ours to remove.
+    let _ = std::fs::remove_dir_all(&tmp);
+    let _ = std::fs::remove_dir_all(&old);
+    recover(&parent, &base, dir);
+    let result = write_tree(files, &tmp).and_then(|()| swap(&tmp, dir, &old));
+    if result.is_err() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    result
+}
+
+/// Cleans up after runs that were killed (tests/atomic.rs kills them): their
+/// `.BASE.kiln-new-PID` trees are deleted, and a previous bundle that a run killed
+/// between the two renames of [`swap`] left at `.BASE.kiln-old-PID` is put back when
+/// `dir` is missing (else deleted). Only the directories of processes that are gone are
+/// touched, so concurrent runs keep theirs; where that cannot be told (no `/proc`),
+/// nothing is touched.
+fn recover(parent: &Path, base: &str, dir: &Path) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    let new_prefix = format!(".{base}.kiln-new-");
+    let old_prefix = format!(".{base}.kiln-old-");
+    let mut olds = Vec::new();
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let (is_new, pid) = if let Some(p) = name.strip_prefix(&new_prefix) {
+            (true, p)
+        } else if let Some(p) = name.strip_prefix(&old_prefix) {
+            (false, p)
+        } else {
+            continue;
+        };
+        let Ok(pid) = pid.parse::<u32>() else {
+            continue;
+        };
+        if pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists() {
+            continue;
+        }
+        if is_new {
+            let _ = std::fs::remove_dir_all(e.path());
+        } else {
+            olds.push(e.path());
+        }
+    }
+    olds.sort();
+    for old in olds {
+        if std::fs::symlink_metadata(dir).is_err() && std::fs::rename(&old, dir).is_ok() {
+            continue;
+        }
+        let _ = std::fs::remove_dir_all(&old);
+    }
+}
+
+fn write_tree(files: &[(PathBuf, String)], tmp: &Path) -> io::Result<()> {
+    std::fs::create_dir(tmp)?;
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    for (path, text) in files {
+        let full = tmp.join(path);
+        if let Some(d) = full.parent()
+            && !dirs.iter().any(|x| x == d)
+        {
+            std::fs::create_dir_all(d)?;
+            dirs.push(d.to_path_buf());
+        }
+        let mut f = std::fs::File::create(&full)?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+    }
+    for d in dirs.iter().map(PathBuf::as_path).chain([tmp]) {
+        sync_dir(d)?;
+    }
+    Ok(())
+}
+
+/// Replaces `dir` with `tmp`: `dir` → `old`, `tmp` → `dir`, then `old` is deleted. If
+/// the second rename fails, the first is undone.
+fn swap(tmp: &Path, dir: &Path, old: &Path) -> io::Result<()> {
+    let had_old = match std::fs::symlink_metadata(dir) {
+        Ok(m) if m.is_dir() => {
+            std::fs::rename(dir, old)?;
+            true
+        }
+        Ok(_) => {
+            return Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                "the output path exists and is not a directory",
+            ));
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => false,
+        Err(e) => return Err(e),
+    };
+    if let Err(e) = std::fs::rename(tmp, dir) {
+        if had_old {
+            let _ = std::fs::rename(old, dir);
+        }
+        return Err(e);
+    }
+    if let Some(p) = dir.parent() {
+        let _ = sync_dir(if p.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            p
+        });
+    }
+    if had_old {
+        let _ = std::fs::remove_dir_all(old);
+    }
+    Ok(())
+}
+
+fn sync_dir(d: &Path) -> io::Result<()> {
+    // Directories can be opened and synced on Unix; elsewhere this is best effort.
+    match std::fs::File::open(d) {
+        Ok(f) => f.sync_all().or(Ok(())),
+        Err(_) => Ok(()),
+    }
 }
 
 #[cfg(test)]
