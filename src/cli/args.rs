@@ -74,6 +74,11 @@ pub enum Command {
         after_help = "Examples:\n  kiln explain K0101\n  kiln explain unknown-field\n  kiln explain --list"
     )]
     Explain(ExplainArgs),
+    /// Scaffold a new app: a formatted `.kiln` file that checks clean.
+    #[command(
+        after_help = "Examples:\n  kiln init                                        # asks for name, template and image\n  kiln init shop/ --template rails --name shop      # writes shop/app.kiln\n  kiln init api.kiln --template node --name api --image registry.example.com/api:1.0.0\n\nWithout a terminal on standard input, --name and --template are required.\nAn existing file is only replaced with --force.\n\nExit status: 0 written, 2 bad or missing values (nothing written), 3 I/O failure."
+    )]
+    Init(super::init::InitArgs),
     /// Run the language server (LSP 3.17 over stdio) for editors.
     #[command(
         after_help = "Editors start it themselves; see docs/editors.md for VS Code and Neovim.\n\nExit status: 0 after `shutdown` then `exit`, 1 when the client went away without them."

@@ -17,6 +17,7 @@ pub fn dispatch(cli: Cli) -> u8 {
         Command::Fmt(a) => fmt(&a, Printer::new(Format::Text, cli.color)),
         Command::Diff(a) => super::diff::run(&a, cli.color),
         Command::Explain(a) => explain(&a),
+        Command::Init(a) => super::init::run(&a, Printer::new(Format::Text, cli.color)),
         Command::Lsp => crate::lsp::run_stdio(),
     }
 }

@@ -1,0 +1,1 @@
+init target/cli-init/bad.kiln --template plain --name Shop_App

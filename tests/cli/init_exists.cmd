@@ -1,0 +1,1 @@
+init examples/csis/app.kiln --template plain --name csis

@@ -1,0 +1,1 @@
+init target/cli-init/ --template rails --name shop --force
