@@ -12,6 +12,7 @@ pub mod diag;
 pub mod diff;
 pub mod emit;
 pub mod fsio;
+pub mod import;
 pub mod index;
 pub mod lower;
 pub mod lsp;
@@ -47,14 +48,20 @@ impl Source {
     /// Reads a file. The name shown in diagnostics is the path as given. The read is
     /// bounded by [`syntax::MAX_FILE_BYTES`]: a larger file, a device or an endless pipe
     /// is an error (`FileTooLarge`), not an unbounded allocation.
+    ///
+    /// A file that is not UTF-8 is loaded (a lossy copy, with [`SourceFile::not_utf8`]
+    /// set): [`analyze`] then reports K0020 at the first bad byte and parses nothing.
     pub fn from_path(path: &Path) -> std::io::Result<Source> {
-        let text = fsio::read_to_string_limited(path, syntax::MAX_FILE_BYTES)?;
+        let (text, not_utf8) =
+            fsio::read_source_limited(std::fs::File::open(path)?, syntax::MAX_FILE_BYTES)?;
         let mut map = SourceMap::new();
-        let entry = map.add(SourceFile::new(
-            path.display().to_string(),
-            Some(path.to_path_buf()),
-            text,
-        ));
+        let mut file = SourceFile::new(path.display().to_string(), Some(path.to_path_buf()), text);
+        if not_utf8.is_some() {
+            file.not_utf8 = not_utf8;
+            let entry = map.add(file);
+            return Ok(Source { map, entry });
+        }
+        let entry = map.add(file);
         // Imports are loaded now so that diagnostics in them can be shown with their
         // file; `prepare` loads more when `--allow-outside` is given.
         modules::load(&mut map, entry, false);
@@ -142,6 +149,14 @@ pub struct Analysis {
 /// Parses and checks the entry file of `source`.
 pub fn analyze(source: &Source, options: &Options) -> Analysis {
     let file = source.entry_file();
+    // Not UTF-8 (K0020): the text is a lossy copy, which must not be parsed.
+    if let Some(d) = fsio::not_utf8_diagnostic(source.entry, file) {
+        return Analysis {
+            ast: syntax::parse(source.entry, "").0,
+            model: None,
+            diagnostics: Diagnostics(vec![d]),
+        };
+    }
     let (ast, mut diagnostics) = syntax::parse(source.entry, &file.text);
     let mut model = if diagnostics.has_errors() {
         None
@@ -236,6 +251,37 @@ pub fn compile(source: &Source, options: &Options) -> Result<Bundle, Diagnostics
             order::sort(&mut objects);
             warnings.extend(order::retarget(&model, &mut objects, options.target));
             Ok(Bundle { objects, warnings })
+        }
+        Err(errors) => {
+            warnings.extend(errors);
+            warnings.sort();
+            Err(warnings)
+        }
+    }
+}
+
+/// [`compile`] then [`Bundle::to_yaml`], for a caller that only wants the text (`kiln
+/// compile` to standard output): the YAML stream as consecutive pieces, and the
+/// warnings. The bytes and the diagnostics are those of `compile(..)?.to_yaml()`; for the
+/// plain target (`--for kubectl`) each object is written as YAML as it is generated,
+/// without a JSON tree per object ([`lower::lower_to_yaml`], docs/performance.md).
+pub fn compile_to_yaml(
+    source: &Source,
+    options: &Options,
+) -> Result<(Vec<String>, Diagnostics), Diagnostics> {
+    if options.target != order::Target::Kubectl {
+        let bundle = compile(source, options)?;
+        return Ok((emit::to_yaml_parts(&bundle.objects), bundle.warnings));
+    }
+    let analysis = analyze(source, options);
+    let Some(model) = analysis.model else {
+        return Err(analysis.diagnostics);
+    };
+    let mut warnings = analysis.diagnostics;
+    match lower::lower_to_yaml(&model, options) {
+        Ok((parts, lower_warnings)) => {
+            warnings.extend(lower_warnings);
+            Ok((parts, warnings))
         }
         Err(errors) => {
             warnings.extend(errors);
