@@ -2,10 +2,11 @@
 //! Positions are UTF-16 (the protocol's default, and the only encoding advertised);
 //! every conversion between them and byte offsets goes through [`SourceFile`].
 
+use super::imports::FileInfo;
 use super::{Action, Completion, Edit, Hover, ItemKind, Outline};
 use crate::diag::{Diagnostic, Severity};
 use crate::index::SymbolKind;
-use crate::source::{SourceFile, Span};
+use crate::source::{FileId, SourceFile, SourceMap, Span};
 use lsp_types as lsp;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -86,6 +87,11 @@ pub struct ClientInfo {
     pub profile: Option<String>,
     /// `initializationOptions.diagnosticsDelayMs`: the debounce of diagnostics on change.
     pub delay_ms: Option<u64>,
+    /// The workspace folders (or root) of the client.
+    pub folders: Vec<std::path::PathBuf>,
+    /// `initializationOptions.workspaces`: `true` (every workspace folder is checked as
+    /// `kiln check DIR`), or a list of such directories (relative ones to the first folder).
+    pub workspaces: Option<Value>,
 }
 
 /// Reads the client's capabilities and options. Unknown or malformed parts are ignored:
@@ -121,6 +127,8 @@ pub fn initialize(v: Value) -> ClientInfo {
         delay_ms: opts
             .and_then(|o| o.get("diagnosticsDelayMs"))
             .and_then(Value::as_u64),
+        folders: workspace_folders(&v),
+        workspaces: opts.and_then(|o| o.get("workspaces")).cloned(),
     }
 }
 
@@ -166,6 +174,13 @@ pub fn initialize_result() -> Value {
         execute_command_provider: Some(lsp::ExecuteCommandOptions {
             commands: vec![PREVIEW_COMMAND.into()],
             work_done_progress_options: Default::default(),
+        }),
+        workspace: Some(lsp::WorkspaceServerCapabilities {
+            workspace_folders: Some(lsp::WorkspaceFoldersServerCapabilities {
+                supported: Some(true),
+                change_notifications: Some(lsp::OneOf::Left(true)),
+            }),
+            file_operations: None,
         }),
         ..Default::default()
     };
@@ -313,33 +328,73 @@ fn to_value<T: serde::Serialize>(t: T) -> Value {
     serde_json::to_value(t).unwrap_or(Value::Null)
 }
 
+/// The files of a snapshot, for locations in other files than the document.
+pub struct Files<'a> {
+    pub map: &'a SourceMap,
+    pub files: &'a [FileInfo],
+}
+
+impl<'a> Files<'a> {
+    /// A file's URI and text, when it has a URI (standard modules have none).
+    pub fn get(&self, id: FileId) -> Option<(lsp::Uri, &'a SourceFile)> {
+        let u = self.files.get(id.0 as usize)?.uri.as_ref()?;
+        let f = self.map.iter().nth(id.0 as usize)?.1;
+        Some((uri(u).ok()?, f))
+    }
+}
+
 /// One kiln diagnostic as the protocol's: the same code, message and severity as
 /// `kiln check`; secondary labels, the help and the notes as related information (help
 /// and notes at the primary span, as rustc's do), and the primary label there too.
+/// Labels in other files are kept when `files` gives their URI.
 pub fn diagnostic(d: &Diagnostic, doc_uri: &lsp::Uri, file: &SourceFile) -> lsp::Diagnostic {
-    let primary = range(file, d.primary.loc.span);
-    let at = |r: lsp::Range, message: String| lsp::DiagnosticRelatedInformation {
+    diagnostic_at(
+        d,
+        doc_uri,
+        file,
+        d.primary.loc.span,
+        d.message.clone(),
+        None,
+    )
+}
+
+/// [`diagnostic`] shown at `span` of `file` (its own place, or the place it is moved to
+/// when its file cannot be shown) with `message`.
+pub fn diagnostic_at(
+    d: &Diagnostic,
+    doc_uri: &lsp::Uri,
+    file: &SourceFile,
+    span: Span,
+    message: String,
+    files: Option<&Files<'_>>,
+) -> lsp::Diagnostic {
+    let primary = range(file, span);
+    let at = |u: &lsp::Uri, r: lsp::Range, message: String| lsp::DiagnosticRelatedInformation {
         location: lsp::Location {
-            uri: doc_uri.clone(),
+            uri: u.clone(),
             range: r,
         },
         message,
     };
     let mut related = Vec::new();
     if !d.primary.message.is_empty() {
-        related.push(at(primary, d.primary.message.clone()));
+        related.push(at(doc_uri, primary, d.primary.message.clone()));
     }
     for l in &d.secondary {
-        // Labels in other files (imports) are for later; their spans are not this file's.
-        if l.loc.file == d.primary.loc.file {
-            related.push(at(range(file, l.loc.span), l.message.clone()));
+        match files.and_then(|fs| fs.get(l.loc.file)) {
+            Some((u, f)) => related.push(at(&u, range(f, l.loc.span), l.message.clone())),
+            // Without the other files, only labels in the diagnostic's own file.
+            None if files.is_none() && l.loc.file == d.primary.loc.file => {
+                related.push(at(doc_uri, range(file, l.loc.span), l.message.clone()))
+            }
+            None => {}
         }
     }
     if let Some(h) = &d.help {
-        related.push(at(primary, format!("help: {h}")));
+        related.push(at(doc_uri, primary, format!("help: {h}")));
     }
     for n in &d.notes {
-        related.push(at(primary, format!("note: {n}")));
+        related.push(at(doc_uri, primary, format!("note: {n}")));
     }
     lsp::Diagnostic {
         range: primary,
@@ -350,7 +405,7 @@ pub fn diagnostic(d: &Diagnostic, doc_uri: &lsp::Uri, file: &SourceFile) -> lsp:
         code: Some(lsp::NumberOrString::String(d.code.as_str().to_string())),
         code_description: None,
         source: Some("kiln".into()),
-        message: d.message.clone(),
+        message,
         related_information: (!related.is_empty()).then_some(related),
         // An unused binding is shown faded, as editors do for dead code.
         tags: (d.code == crate::diag::codes::UNUSED_LET)
@@ -359,20 +414,106 @@ pub fn diagnostic(d: &Diagnostic, doc_uri: &lsp::Uri, file: &SourceFile) -> lsp:
     }
 }
 
-/// `textDocument/publishDiagnostics` parameters.
-pub fn publish_diagnostics(
+/// A diagnostic as JSON, for storing and comparing published sets.
+pub fn diagnostic_value(d: lsp::Diagnostic) -> Value {
+    to_value(d)
+}
+
+/// The diagnostic on an `import` that points at the problems of the files it brings in,
+/// each linked as related information (`(uri, file, span, message)`).
+pub fn pointer(
+    file: &SourceFile,
+    span: Span,
+    error: bool,
+    message: String,
+    links: &[(lsp::Uri, &SourceFile, Span, String)],
+) -> Value {
+    let related: Vec<lsp::DiagnosticRelatedInformation> = links
+        .iter()
+        .map(|(u, f, s, m)| lsp::DiagnosticRelatedInformation {
+            location: lsp::Location {
+                uri: u.clone(),
+                range: range(f, *s),
+            },
+            message: m.clone(),
+        })
+        .collect();
+    to_value(lsp::Diagnostic {
+        range: range(file, span),
+        severity: Some(if error {
+            lsp::DiagnosticSeverity::ERROR
+        } else {
+            lsp::DiagnosticSeverity::WARNING
+        }),
+        code: None,
+        code_description: None,
+        source: Some("kiln".into()),
+        message,
+        related_information: (!related.is_empty()).then_some(related),
+        tags: None,
+        data: None,
+    })
+}
+
+/// A URI for protocol types (an error for text that is not one).
+pub fn parse_uri(text: &str) -> Result<lsp::Uri, String> {
+    uri(text)
+}
+
+/// `textDocument/publishDiagnostics` parameters from diagnostics already converted.
+pub fn publish_values(
     doc_uri: &str,
     version: Option<i32>,
-    file: &SourceFile,
-    diags: &[Diagnostic],
+    diagnostics: Vec<Value>,
 ) -> Result<Value, String> {
     let u = uri(doc_uri)?;
-    let diagnostics = diags.iter().map(|d| diagnostic(d, &u, file)).collect();
-    Ok(to_value(lsp::PublishDiagnosticsParams {
-        uri: u,
-        diagnostics,
-        version,
+    let mut v = serde_json::json!({"uri": u.as_str(), "diagnostics": diagnostics});
+    if let Some(n) = version {
+        v["version"] = n.into();
+    }
+    Ok(v)
+}
+
+/// The start of a file, for go to definition on an import.
+pub fn file_location(target: &str) -> Result<Value, String> {
+    Ok(to_value(lsp::Location {
+        uri: uri(target)?,
+        range: lsp::Range::default(),
     }))
+}
+
+/// The workspace folders of `initialize` (`workspaceFolders`, else `rootUri`), as paths.
+pub fn workspace_folders(v: &Value) -> Vec<std::path::PathBuf> {
+    let mut uris: Vec<&str> = v
+        .get("workspaceFolders")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|f| f.get("uri").and_then(Value::as_str))
+                .collect()
+        })
+        .unwrap_or_default();
+    if uris.is_empty()
+        && let Some(u) = v.get("rootUri").and_then(Value::as_str)
+    {
+        uris.push(u);
+    }
+    uris.into_iter()
+        .filter_map(super::document::file_path)
+        .collect()
+}
+
+/// `workspace/didChangeWorkspaceFolders`: (added, removed) folders.
+pub fn workspace_folders_change(
+    v: Value,
+) -> Result<(Vec<std::path::PathBuf>, Vec<std::path::PathBuf>), String> {
+    let p: lsp::DidChangeWorkspaceFoldersParams = params(v)?;
+    let paths = |l: Vec<lsp::WorkspaceFolder>| {
+        l.iter()
+            .filter_map(|f| super::document::file_path(f.uri.as_str()))
+            .collect()
+    };
+    Ok((paths(p.event.added), paths(p.event.removed)))
 }
 
 /// Markdown or, for a client that did not say it renders Markdown, the same text as

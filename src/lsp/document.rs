@@ -3,8 +3,9 @@
 //! errors, which navigation falls back to while the file is broken.
 
 use super::convert::{self, Change};
+use super::imports::{self, Env, FileInfo};
 use crate::index::Index;
-use crate::source::{SourceFile, SourceMap, Span};
+use crate::source::{SourceFile, Span};
 use crate::{Analysis, Options, Source};
 use std::path::PathBuf;
 use std::rc::Rc;
@@ -13,10 +14,19 @@ use std::rc::Rc;
 pub(crate) struct Snapshot {
     /// The document version analysed.
     pub version: i32,
-    /// The text, as the library's source (one file; imports are later).
+    /// The text, as the library's source: the entry is the document, the map also holds
+    /// the files it imports (open ones with the editor's text) and, in a workspace, the
+    /// workspace's files.
     pub source: Source,
-    /// Parse and check, exactly as `kiln check`.
+    /// Parse and check, exactly as `kiln check` (or `kiln check DIR` in a workspace):
+    /// the tree is the document's, the diagnostics are those in the document.
     pub analysis: Analysis,
+    /// Diagnostics of the same run in other files (imports, other workspace files).
+    pub imported: Vec<crate::diag::Diagnostic>,
+    /// Per file of `source.map`: its URI, canonical path, and the text version analysed.
+    pub files: Vec<FileInfo>,
+    /// The workspace directory, when checked as part of one.
+    pub workspace: Option<PathBuf>,
     /// Definitions and references.
     pub index: Index,
     /// Whether the text parsed without errors (the tree is the whole file).
@@ -107,27 +117,38 @@ pub(crate) struct Document {
     /// Its path on disk when the URI is a `file:` URI (`file(..)` values are read relative
     /// to it, as `kiln check` does).
     path: Option<PathBuf>,
+    /// Its canonical path when it exists on disk (imports of other documents match it).
+    pub canon: Option<PathBuf>,
     /// The client's version of the text.
     pub version: i32,
-    /// The text.
-    text: String,
+    /// The text (shared with other documents' snapshots that import it).
+    text: Rc<str>,
     /// The analysis of `version`, once computed.
     current: Option<Rc<Snapshot>>,
     /// The last snapshot whose text parsed without errors.
     good: Option<Rc<Snapshot>>,
+    /// Canonical paths of the other files the last analysis read (its imports, its
+    /// workspace's files): a change of one of them makes the analysis stale.
+    pub deps: Vec<PathBuf>,
+    /// The analysis unit of the last snapshot: the workspace directory, or the URI.
+    pub unit: String,
 }
 
 impl Document {
     /// A document as opened.
     pub fn new(uri: String, version: i32, text: String) -> Document {
         let path = file_path(&uri);
+        let canon = path.as_ref().and_then(|p| std::fs::canonicalize(p).ok());
         Document {
+            unit: uri.clone(),
             uri,
             path,
+            canon,
             version,
-            text,
+            text: Rc::from(text),
             current: None,
             good: None,
+            deps: Vec::new(),
         }
     }
 
@@ -135,7 +156,7 @@ impl Document {
     /// fit the text the document is left as it was and the error returned (the client and
     /// server disagree; the client's next full sync repairs it).
     pub fn apply(&mut self, version: i32, changes: Vec<Change>) -> Result<(), String> {
-        let mut text = self.text.clone();
+        let mut text = self.text.to_string();
         for c in changes {
             match c.range {
                 None => text = c.text,
@@ -155,14 +176,38 @@ impl Document {
                 }
             }
         }
-        self.text = text;
+        self.text = Rc::from(text);
         self.version = version;
         self.current = None;
         Ok(())
     }
 
-    /// The analysis of the current version, computed now if needed.
+    /// Forgets the analysis of the current version (a file it read changed).
+    pub fn invalidate(&mut self) {
+        self.current = None;
+    }
+
+    /// What other documents' imports see of this one.
+    pub fn overlay(&self) -> Option<imports::Overlay> {
+        Some(imports::Overlay {
+            uri: self.uri.clone(),
+            path: self.path.clone()?,
+            canon: self.canon.clone(),
+            version: self.version,
+            text: self.text.clone(),
+        })
+    }
+
+    /// The analysis of the current version, alone (no other open document), computed
+    /// now if needed.
+    #[cfg(test)]
     pub fn snapshot(&mut self, options: &Options) -> Rc<Snapshot> {
+        self.snapshot_in(options, &Env::default())
+    }
+
+    /// The analysis of the current version, computed now if needed; imports of open
+    /// documents use their text in `env`.
+    pub fn snapshot_in(&mut self, options: &Options, env: &Env) -> Rc<Snapshot> {
         if let Some(s) = &self.current
             && s.version == self.version
         {
@@ -173,19 +218,63 @@ impl Document {
             .as_ref()
             .map(|p| p.display().to_string())
             .unwrap_or_else(|| self.uri.clone());
-        let mut map = SourceMap::new();
-        let entry = map.add(SourceFile::new(name, self.path.clone(), self.text.clone()));
-        let source = Source { map, entry };
-        let analysis = crate::analyze(&source, options);
+        let loaded = imports::load(&name, self.path.as_ref(), self.version, &self.text, env);
+        let imports::Loaded {
+            map,
+            analyzed,
+            doc,
+            workspace,
+            mut files,
+        } = loaded;
+        let run = Source {
+            map,
+            entry: analyzed,
+        };
+        let mut analysis = crate::analyze(&run, options);
+        let source = Source {
+            map: run.map,
+            entry: doc,
+        };
+        if analyzed != doc {
+            // A workspace: the tree the features read is the document's own.
+            analysis.ast = crate::syntax::parse(doc, &source.entry_file().text).0;
+        }
+        let all = std::mem::take(&mut analysis.diagnostics.0);
+        let mut imported = Vec::new();
+        for d in all {
+            let f = d.primary.loc.file;
+            if f == doc {
+                analysis.diagnostics.0.push(d);
+            } else if f != analyzed {
+                imported.push(d);
+            }
+        }
+        if let Some(f) = files.get_mut(doc.0 as usize) {
+            f.uri = Some(self.uri.clone());
+        }
         let syntax_ok = !analysis
             .diagnostics
             .iter()
             .any(|d| d.is_error() && d.code.as_str().starts_with("K00"));
         let index = Index::build(&analysis.ast);
+        self.deps = files
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i as u32 != doc.0)
+            .filter_map(|(_, f)| f.canon.clone())
+            .chain(workspace.clone())
+            .collect();
+        self.unit = match &workspace {
+            Some(w) => format!("workspace:{}", w.display()),
+            None => self.uri.clone(),
+        };
         let snap = Rc::new(Snapshot {
             version: self.version,
             source,
             analysis,
+            imported,
+            files,
+            workspace,
             index,
             syntax_ok,
         });
@@ -210,7 +299,7 @@ impl Document {
 }
 
 /// The path of a `file:` URI (percent-decoded), if it is one.
-fn file_path(uri: &str) -> Option<PathBuf> {
+pub(crate) fn file_path(uri: &str) -> Option<PathBuf> {
     let rest = uri.strip_prefix("file://")?;
     // `file:///path` or `file://localhost/path`.
     let rest = rest.strip_prefix("localhost").unwrap_or(rest);
@@ -267,7 +356,7 @@ mod tests {
             }],
         )
         .unwrap();
-        assert_eq!(d.text, "a = \"éok\"\nbc\n");
+        assert_eq!(&*d.text, "a = \"éok\"\nbc\n");
         d.apply(
             3,
             vec![
@@ -291,7 +380,7 @@ mod tests {
             ],
         )
         .unwrap();
-        assert_eq!((d.text.as_str(), d.version), ("new", 3));
+        assert_eq!((&*d.text, d.version), ("new", 3));
     }
 
     #[test]

@@ -25,6 +25,7 @@ mod context;
 mod convert;
 mod document;
 mod hover;
+mod imports;
 mod navigation;
 mod preview;
 mod server;

@@ -13,15 +13,18 @@
 //! `InternalError` response and a line on stderr, the last line of defence.
 
 use super::convert::{self, PREVIEW_COMMAND};
-use super::document::Document;
+use super::document::{Document, Snapshot};
+use super::imports::{self, Env, Tag};
 use super::navigation::Views;
 use super::{Edit, actions, completion, hover, navigation, preview};
 use crate::Options;
 use crate::source::Span;
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
 use serde_json::Value;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 /// The debounce of diagnostics after a change, unless the client says otherwise.
@@ -59,12 +62,34 @@ impl Failure {
     }
 }
 
+/// What the last analysis of one unit (a document, or a workspace directory) said about
+/// each URI.
+struct Unit {
+    /// When it was computed (a counter): the newest wins where texts differ.
+    seq: u64,
+    files: HashMap<String, (Tag, Vec<Value>)>,
+}
+
 struct Server {
     conn: Connection,
     phase: Phase,
     docs: HashMap<String, Document>,
     /// Documents whose diagnostics are due, and when.
     due: HashMap<String, Instant>,
+    /// The diagnostics of each analysis unit, by URI; a URI's published set is the union
+    /// of the units' that were computed against the same text.
+    units: HashMap<String, Unit>,
+    /// The last parameters published per URI (absent: nothing shown).
+    shown: HashMap<String, Value>,
+    seq: u64,
+    /// The client's workspace folders, and the directories checked as workspaces.
+    folders: Vec<PathBuf>,
+    workspaces_option: Option<Value>,
+    workspaces: Vec<PathBuf>,
+    /// Set while messages that arrived during a diagnostics run are handled.
+    draining: bool,
+    /// An `exit` handled while draining.
+    exit_code: Option<u8>,
     options: Options,
     delay: Duration,
     snippets: bool,
@@ -82,6 +107,14 @@ pub fn serve(conn: Connection) -> u8 {
         phase: Phase::Starting,
         docs: HashMap::new(),
         due: HashMap::new(),
+        units: HashMap::new(),
+        shown: HashMap::new(),
+        seq: 0,
+        folders: Vec::new(),
+        workspaces_option: None,
+        workspaces: Vec::new(),
+        draining: false,
+        exit_code: None,
         options: Options::default(),
         delay: DEFAULT_DELAY,
         snippets: false,
@@ -135,6 +168,9 @@ impl Server {
                 return code;
             }
             self.publish_due();
+            if let Some(code) = self.exit_code {
+                return code;
+            }
         }
     }
 
@@ -227,6 +263,9 @@ impl Server {
                 if let Some(ms) = info.delay_ms {
                     self.delay = Duration::from_millis(ms.min(10_000));
                 }
+                self.folders = info.folders;
+                self.workspaces_option = info.workspaces;
+                self.set_workspaces();
                 self.phase = Phase::Running;
                 self.send(Response::new_ok(r.id, convert::initialize_result()));
             }
@@ -300,9 +339,12 @@ impl Server {
         match method {
             "textDocument/didOpen" => {
                 let (uri, version, text) = convert::did_open(params)?;
-                self.docs
-                    .insert(uri.clone(), Document::new(uri.clone(), version, text));
+                let doc = Document::new(uri.clone(), version, text);
+                let canon = doc.canon.clone();
+                self.docs.insert(uri.clone(), doc);
                 self.due.remove(&uri);
+                // Importers now read the editor's text instead of the disk's.
+                self.touched(canon, &uri);
                 self.publish(&uri);
             }
             "textDocument/didChange" => {
@@ -312,37 +354,160 @@ impl Server {
                     .get_mut(&uri)
                     .ok_or_else(|| format!("`{uri}` is not open"))?;
                 doc.apply(version, changes)?;
-                self.due.insert(uri, Instant::now() + self.delay);
+                let canon = doc.canon.clone();
+                self.due.insert(uri.clone(), Instant::now() + self.delay);
+                self.touched(canon, &uri);
             }
             "textDocument/didClose" => {
                 let uri = convert::document(params)?;
-                self.docs.remove(&uri);
+                let Some(doc) = self.docs.remove(&uri) else {
+                    return Ok(());
+                };
                 self.due.remove(&uri);
-                // Clear what was shown for it.
-                let empty = crate::source::SourceFile::new("", None, "");
-                let p = convert::publish_diagnostics(&uri, None, &empty, &[])?;
-                self.send(Notification::new(
-                    "textDocument/publishDiagnostics".into(),
-                    p,
-                ));
+                let mut affected: BTreeSet<String> = BTreeSet::new();
+                // Its unit goes unless another open document shares it (a workspace).
+                if !self.docs.values().any(|d| d.unit == doc.unit)
+                    && let Some(old) = self.units.remove(&doc.unit)
+                {
+                    affected.extend(old.files.into_keys());
+                }
+                affected.remove(&uri);
+                // Clear what was shown for it (what other units say of it comes back
+                // when they run again on the text from disk).
+                self.republish(&uri, true);
+                for u in affected {
+                    self.republish(&u, false);
+                }
+                self.touched(doc.canon.clone(), &uri);
             }
-            // Imports are later: then a change of a file re-publishes the open files that
-            // import it. Everything else a client may notify is not needed.
+            "workspace/didChangeWatchedFiles" => {
+                // Files changed on disk (a save, a checkout): every analysis that reads
+                // files may be stale. Rare enough to re-check all of them.
+                let now = Instant::now() + self.delay;
+                for d in self.docs.values_mut() {
+                    if !d.deps.is_empty() || d.unit != d.uri {
+                        d.invalidate();
+                        self.due.insert(d.uri.clone(), now);
+                    }
+                }
+            }
+            "workspace/didChangeWorkspaceFolders" => {
+                let (added, removed) = convert::workspace_folders_change(params)?;
+                self.folders.retain(|f| !removed.contains(f));
+                self.folders.extend(added);
+                self.set_workspaces();
+                let now = Instant::now() + self.delay;
+                for d in self.docs.values_mut() {
+                    d.invalidate();
+                    self.due.insert(d.uri.clone(), now);
+                }
+            }
+            // Everything else a client may notify is not needed.
             _ => {}
         }
         Ok(())
     }
 
+    /// The directories checked as workspaces, from the option and the client's folders.
+    fn set_workspaces(&mut self) {
+        let base = self.folders.first().cloned();
+        self.workspaces = match &self.workspaces_option {
+            Some(Value::Bool(true)) => self.folders.clone(),
+            Some(Value::Array(dirs)) => dirs
+                .iter()
+                .filter_map(Value::as_str)
+                .filter_map(|d| {
+                    let p = PathBuf::from(d);
+                    if p.is_absolute() {
+                        Some(p)
+                    } else {
+                        base.as_ref().map(|b| b.join(p))
+                    }
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+    }
+
+    /// A document changed (or opened, or closed): analyses that read it are stale; the
+    /// open documents that did are checked again after the usual pause.
+    fn touched(&mut self, canon: Option<PathBuf>, uri: &str) {
+        let Some(canon) = canon else { return };
+        let at = Instant::now() + self.delay;
+        for d in self.docs.values_mut() {
+            if d.uri != uri && d.deps.contains(&canon) {
+                d.invalidate();
+                let t = self.due.entry(d.uri.clone()).or_insert(at);
+                *t = (*t).max(at);
+            }
+        }
+    }
+
+    /// What the other open documents are for this one's imports.
+    fn env(&self, except: &str) -> Env {
+        Env {
+            overlays: self
+                .docs
+                .values()
+                .filter(|d| d.uri != except)
+                .filter_map(Document::overlay)
+                .collect(),
+            workspaces: self.workspaces.clone(),
+        }
+    }
+
+    fn snapshot(&mut self, uri: &str) -> Result<Rc<Snapshot>, Failure> {
+        let env = self.env(uri);
+        let opts = self.options.clone();
+        Ok(self.doc(uri)?.snapshot_in(&opts, &env))
+    }
+
+    /// Handles the messages that arrived meanwhile (before and after a diagnostics run, so
+    /// that what is published is for the latest text). True when there were some.
+    fn drain(&mut self) -> bool {
+        if self.draining || self.exit_code.is_some() {
+            return false;
+        }
+        let pending: Vec<Message> = self.conn.receiver.try_iter().take(4096).collect();
+        if pending.is_empty() {
+            return false;
+        }
+        self.draining = true;
+        if let Some(code) = self.batch(pending) {
+            self.exit_code = Some(code);
+        }
+        self.draining = false;
+        true
+    }
+
     fn publish_due(&mut self) {
+        self.drain();
         let now = Instant::now();
-        let ready: Vec<String> = self
+        let mut ready: Vec<String> = self
             .due
             .iter()
             .filter(|(_, t)| **t <= now)
             .map(|(u, _)| u.clone())
             .collect();
+        ready.sort();
+        let mut done_units: HashSet<String> = HashSet::new();
         for uri in ready {
+            if self.exit_code.is_some() {
+                return;
+            }
+            // A change handled meanwhile may have pushed it back.
+            if !self.due.get(&uri).is_some_and(|t| *t <= now) {
+                continue;
+            }
             self.due.remove(&uri);
+            let unit = self.docs.get(&uri).map(|d| d.unit.clone());
+            // One run of a workspace covers every open document in it.
+            if let Some(u) = &unit
+                && *u != uri
+                && done_units.contains(u)
+            {
+                continue;
+            }
             let outcome = catch_unwind(AssertUnwindSafe(|| self.publish(&uri)));
             if let Err(p) = outcome {
                 self.log(&format!(
@@ -350,25 +515,104 @@ impl Server {
                     panic_message(p.as_ref())
                 ));
             }
+            if let Some(u) = self.docs.get(&uri).map(|d| d.unit.clone()) {
+                done_units.insert(u);
+            }
         }
     }
 
+    /// Analyses a document and publishes what its unit says about every URI it touches
+    /// (the document, the files it imports), clearing what it no longer says.
     fn publish(&mut self, uri: &str) {
-        let Some(doc) = self.docs.get_mut(uri) else {
+        let Ok(snap) = self.snapshot(uri) else {
             return;
         };
-        let snap = doc.snapshot(&self.options);
-        match convert::publish_diagnostics(
-            uri,
-            Some(snap.version),
-            snap.file(),
-            &snap.analysis.diagnostics.0,
-        ) {
-            Ok(p) => self.send(Notification::new(
+        // A change that arrived during the run makes it stale: publish for the latest
+        // version only (it is due again).
+        if self.drain() && self.docs.get(uri).is_none_or(|d| d.version != snap.version) {
+            return;
+        }
+        let Some(unit) = self.docs.get(uri).map(|d| d.unit.clone()) else {
+            return;
+        };
+        self.seq += 1;
+        let mut files = HashMap::new();
+        for c in imports::contributions(&snap) {
+            files.insert(c.uri, (c.tag, c.diagnostics));
+        }
+        let mut affected: BTreeSet<String> = files.keys().cloned().collect();
+        let old = self.units.insert(
+            unit,
+            Unit {
+                seq: self.seq,
+                files,
+            },
+        );
+        if let Some(old) = old {
+            affected.extend(old.files.into_keys());
+        }
+        affected.remove(uri);
+        self.republish(uri, true);
+        for u in affected {
+            self.republish(&u, false);
+        }
+    }
+
+    /// Publishes the union of what the units say about `uri`, from those computed against
+    /// the newest text of it; nothing when that text is older than the open document's
+    /// (its own run is due). `force`: even when unchanged (a new version of the document).
+    fn republish(&mut self, uri: &str, force: bool) {
+        let mut found: Vec<(u64, Tag, &Vec<Value>)> = self
+            .units
+            .values()
+            .filter_map(|u| u.files.get(uri).map(|(t, v)| (u.seq, *t, v)))
+            .collect();
+        found.sort_by_key(|(seq, _, _)| std::cmp::Reverse(*seq));
+        let (list, version) = match found.first() {
+            None => (Vec::new(), None),
+            Some(&(_, newest, _)) => {
+                if let Some(d) = self.docs.get(uri)
+                    && newest != Tag::Version(d.version)
+                {
+                    return;
+                }
+                let mut list: Vec<Value> = Vec::new();
+                for (_, t, vs) in &found {
+                    if *t != newest {
+                        continue;
+                    }
+                    for v in vs.iter() {
+                        if !list.contains(v) {
+                            list.push(v.clone());
+                        }
+                    }
+                }
+                let version = match newest {
+                    Tag::Version(v) => Some(v),
+                    Tag::Text(_) => None,
+                };
+                (list, version)
+            }
+        };
+        let empty = list.is_empty();
+        let params = match convert::publish_values(uri, version, list) {
+            Ok(p) => p,
+            Err(e) => {
+                self.log(&e);
+                return;
+            }
+        };
+        let changed = self.shown.get(uri) != Some(&params);
+        if force || (changed && !(empty && !self.shown.contains_key(uri))) {
+            self.send(Notification::new(
                 "textDocument/publishDiagnostics".into(),
-                p,
-            )),
-            Err(e) => self.log(&e),
+                params.clone(),
+            ));
+        }
+        if empty {
+            self.shown.remove(uri);
+        } else {
+            self.shown.insert(uri.to_string(), params);
         }
     }
 
@@ -388,6 +632,16 @@ impl Server {
                 let snap = &views.current;
                 let offset = convert::offset(snap.file(), pos);
                 let mut found = hover::hover(snap, offset);
+                // On an import path: the module, then what else is said there.
+                if let Some(i) = imports::hover(snap, offset) {
+                    found = Some(match found {
+                        Some(h) => super::Hover {
+                            markdown: format!("{}\n\n---\n\n{}", i.markdown, h.markdown),
+                            span: i.span,
+                        },
+                        None => i,
+                    });
+                }
                 // While the text does not parse, what the tree lost is in the last good one.
                 if found.is_none()
                     && let Some((good, map)) = &views.good
@@ -408,13 +662,28 @@ impl Server {
                 let snap = &views.current;
                 let offset = convert::offset(snap.file(), pos);
                 let good = views.good.as_ref().map(|(g, m)| (g.as_ref(), *m));
-                let items = completion::complete(snap, good, offset, snippets);
+                let doc_path = snap.file().path.as_deref();
+                let items = match imports::complete(
+                    snap.text(),
+                    offset,
+                    doc_path,
+                    snap.workspace.as_deref(),
+                ) {
+                    Some(items) => items,
+                    None => completion::complete(snap, good, offset, snippets),
+                };
                 Ok(convert::completions(snap.file(), items, self.markdown_docs))
             }
             "textDocument/definition" => {
                 let (uri, pos) = convert::document_position(params).map_err(Failure::params)?;
                 let views = self.views(&uri, &opts)?;
                 let offset = convert::offset(views.current.file(), pos);
+                if let Some(target) = imports::definition(&views.current, offset) {
+                    return match target {
+                        Some(u) => convert::file_location(&u).map_err(Failure::params),
+                        None => Ok(Value::Null),
+                    };
+                }
                 let spans = views.definition(offset);
                 convert::locations(&uri, views.current.file(), &spans).map_err(Failure::params)
             }
@@ -441,7 +710,7 @@ impl Server {
             }
             "textDocument/prepareRename" => {
                 let (uri, pos) = convert::document_position(params).map_err(Failure::params)?;
-                let snap = self.doc(&uri)?.snapshot(&opts);
+                let snap = self.snapshot(&uri)?;
                 let offset = convert::offset(snap.file(), pos);
                 Ok(convert::prepare_rename(
                     snap.file(),
@@ -450,14 +719,14 @@ impl Server {
             }
             "textDocument/rename" => {
                 let (uri, pos, name) = convert::rename(params).map_err(Failure::params)?;
-                let snap = self.doc(&uri)?.snapshot(&opts);
+                let snap = self.snapshot(&uri)?;
                 let offset = convert::offset(snap.file(), pos);
                 let edits = navigation::rename(&snap, offset, &name).map_err(Failure::failed)?;
                 convert::rename_result(&uri, snap.file(), &edits).map_err(Failure::params)
             }
             "textDocument/formatting" => {
                 let uri = convert::document(params).map_err(Failure::params)?;
-                let snap = self.doc(&uri)?.snapshot(&opts);
+                let snap = self.snapshot(&uri)?;
                 if !snap.syntax_ok {
                     // As `kiln fmt`: a file with syntax errors is left as it is.
                     return Ok(convert::formatting(snap.file(), &[]));
@@ -471,7 +740,7 @@ impl Server {
                 if !self.code_action_literals {
                     return Ok(Value::Array(Vec::new()));
                 }
-                let snap = self.doc(&uri)?.snapshot(&opts);
+                let snap = self.snapshot(&uri)?;
                 let (a, b) = (
                     convert::offset(snap.file(), start),
                     convert::offset(snap.file(), end),
@@ -486,7 +755,7 @@ impl Server {
                     return Err(Failure::params(format!("unknown command `{command}`")));
                 }
                 let (uri, pos) = convert::preview_args(&args).map_err(Failure::params)?;
-                let snap = self.doc(&uri)?.snapshot(&opts);
+                let snap = self.snapshot(&uri)?;
                 let offset = pos.map(|p| convert::offset(snap.file(), p));
                 preview::preview(&snap, &opts, offset)
                     .map(Value::String)
@@ -502,9 +771,9 @@ impl Server {
         }
     }
 
-    fn views(&mut self, uri: &str, opts: &Options) -> Result<Views, Failure> {
+    fn views(&mut self, uri: &str, _opts: &Options) -> Result<Views, Failure> {
+        let current = self.snapshot(uri)?;
         let doc = self.doc(uri)?;
-        let current = doc.snapshot(opts);
         Ok(Views {
             current,
             good: doc.last_good(),
