@@ -62,7 +62,20 @@ pub struct SourceFile {
     pub path: Option<PathBuf>,
     /// The full text.
     pub text: String,
+    /// Set when the file on disk is not UTF-8: `text` is then a lossy copy (every byte
+    /// before the offset exact) for showing the place, and is never parsed.
+    pub not_utf8: Option<NotUtf8>,
     line_starts: Vec<u32>,
+}
+
+/// Where a file stops being UTF-8.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotUtf8 {
+    /// Byte offset of the first invalid sequence (the same in the file and in the lossy
+    /// text, which are equal before it).
+    pub offset: u32,
+    /// The invalid bytes (one to three).
+    pub bytes: Vec<u8>,
 }
 
 /// A zero-based line and column; `col` counts bytes (see [`SourceFile::utf16_col`]).
@@ -89,6 +102,7 @@ impl SourceFile {
             name: name.into(),
             path,
             text,
+            not_utf8: None,
             line_starts,
         }
     }

@@ -43,11 +43,19 @@ pub(super) fn options(common: &CommonArgs) -> Options {
 fn load(path: &Path, printer: &Printer) -> Option<Source> {
     if path == Path::new("-") {
         // Bounded like a file: `kiln check - < /dev/zero` must not eat the memory.
-        return match crate::fsio::read_limited(
+        return match crate::fsio::read_source_limited(
             std::io::stdin().lock(),
             crate::syntax::MAX_FILE_BYTES,
         ) {
-            Ok(text) => Some(Source::from_text("<stdin>", text)),
+            Ok((text, None)) => Some(Source::from_text("<stdin>", text)),
+            // Not UTF-8: loaded without imports; analysis reports K0020 and parses nothing.
+            Ok((text, not_utf8)) => {
+                let mut file = crate::source::SourceFile::new("<stdin>", None, text);
+                file.not_utf8 = not_utf8;
+                let mut map = crate::source::SourceMap::new();
+                let entry = map.add(file);
+                Some(Source { map, entry })
+            }
             Err(e) => {
                 printer.failure(&format!("cannot read standard input: {e}"));
                 None
@@ -99,7 +107,6 @@ pub(super) fn load_and_compile(
 fn io_reason(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file".to_string(),
-        std::io::ErrorKind::InvalidData => "the file is not valid UTF-8".to_string(),
         _ => e.to_string(),
     }
 }
@@ -238,17 +245,40 @@ fn meaning(name: &str, text: &str, path: Option<&Path>) -> Result<String, Vec<&'
         .map_err(|d| d.iter().map(|d| d.code.as_str()).collect())
 }
 
+/// The formatter writes `\n` line breaks and no byte order mark; a file that had them
+/// keeps them: CRLF when its first line ends with CRLF (as Prettier's `endOfLine: auto`
+/// decides), a leading byte order mark when it started with one.
+fn keep_line_endings(original: &str, formatted: String) -> String {
+    let crlf = original
+        .find('\n')
+        .is_some_and(|i| original[..i].ends_with('\r'));
+    let mut out = if crlf {
+        formatted.replace("\r\n", "\n").replace('\n', "\r\n")
+    } else {
+        formatted
+    };
+    if original.starts_with('\u{feff}') && !out.starts_with('\u{feff}') {
+        out.insert(0, '\u{feff}');
+    }
+    out
+}
+
 fn fmt(a: &FmtArgs, printer: Printer) -> u8 {
     if a.paths.len() == 1 && a.paths[0] == Path::new("-") {
         let Some(source) = load(Path::new("-"), &printer) else {
             return EXIT_IO;
         };
+        if let Some(d) = crate::fsio::not_utf8_diagnostic(source.entry, source.entry_file()) {
+            printer.diagnostics(&[d], &source.map);
+            return EXIT_INPUT;
+        }
         let (ast, diags) = crate::syntax::parse(source.entry, &source.entry_file().text);
         if diags.has_errors() {
             printer.diagnostics(&diags.0, &source.map);
             return EXIT_INPUT;
         }
-        let formatted = crate::syntax::fmt::format(&ast, &source.entry_file().text);
+        let text = &source.entry_file().text;
+        let formatted = keep_line_endings(text, crate::syntax::fmt::format(&ast, text));
         if a.check {
             return if formatted == source.entry_file().text {
                 0
@@ -282,6 +312,11 @@ fn fmt(a: &FmtArgs, printer: Printer) -> u8 {
             exit = exit.max(EXIT_IO);
             continue;
         };
+        if let Some(d) = crate::fsio::not_utf8_diagnostic(source.entry, source.entry_file()) {
+            printer.diagnostics(&[d], &source.map);
+            exit = exit.max(EXIT_INPUT);
+            continue;
+        }
         let text = &source.entry_file().text;
         let (ast, diags) = crate::syntax::parse(source.entry, text);
         if diags.has_errors() {
@@ -289,7 +324,7 @@ fn fmt(a: &FmtArgs, printer: Printer) -> u8 {
             exit = exit.max(EXIT_INPUT);
             continue;
         }
-        let formatted = crate::syntax::fmt::format(&ast, text);
+        let formatted = keep_line_endings(text, crate::syntax::fmt::format(&ast, text));
         if &formatted == text {
             continue;
         }

@@ -835,4 +835,16 @@ codes! {
          Fix: put the value in a Secret (`kubectl create secret generic db \
          --from-literal=password=...`, or your secret manager's operator) and write \
          `DB_PASSWORD = secret(\"db\", \"password\")`.";
+    /// A source file that is not UTF-8.
+    NOT_UTF8 = "K0020", "not-utf8", Error,
+        "the file is not valid UTF-8",
+        "kiln source is UTF-8 text (a byte order mark at the start is accepted and \
+         ignored). A file saved in another encoding (Latin-1, Windows-1252, UTF-16) or \
+         holding binary bytes is reported at the first byte that is not UTF-8, with its \
+         line, column and byte offset, and nothing in it is parsed: guessing what the \
+         bytes meant could change names or values silently.\n\n\
+         ```sh\nprintf 'let greeting = \"caf\\xe9\"\\n' > app.kiln   # `é` written in Latin-1\n\
+         kiln check app.kiln\n# error[K0020]: the file is not valid UTF-8: 0xE9 at byte offset 19\n```\n\n\
+         Fix: convert the file (`iconv -f LATIN1 -t UTF-8 app.kiln > app.utf8.kiln`), or \
+         set the editor's encoding to UTF-8 and save it again.";
 }
