@@ -163,6 +163,44 @@ fn examples() -> Vec<PathBuf> {
     found
 }
 
+/// Directory workspaces under `examples/` and the profiles each is validated with: every
+/// directory without an `app.kiln` whose `.kiln` files declare profiles, once per profile
+/// (`examples/shop/`: `staging` and `production`).
+fn workspaces() -> Vec<(PathBuf, String)> {
+    let mut found = Vec::new();
+    let Ok(rd) = std::fs::read_dir(root().join("examples")) else {
+        return found;
+    };
+    let mut dirs: Vec<PathBuf> = rd
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.is_dir() && !p.join("app.kiln").exists())
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        let Ok(source) = kiln::Source::from_dir(&dir) else {
+            continue;
+        };
+        let analysis = kiln::analyze(&source, &kiln::Options::default());
+        let mut profiles: Vec<String> = source
+            .map
+            .iter()
+            .filter(|(_, f)| f.path.is_some())
+            .flat_map(|(id, f)| kiln::syntax::parse(id, &f.text).0.items)
+            .filter_map(|item| match item {
+                kiln::syntax::ast::Item::Profile(p) => Some(p.name.name),
+                _ => None,
+            })
+            .collect();
+        profiles.sort();
+        profiles.dedup();
+        if analysis.model.is_some() {
+            found.extend(profiles.into_iter().map(|p| (dir.clone(), p)));
+        }
+    }
+    found
+}
+
 /// The `N object(s)` of validate.sh's summary line.
 fn objects_validated(output: &str) -> Option<usize> {
     let line = output.lines().find(|l| l.starts_with("validate: "))?;
@@ -174,6 +212,34 @@ fn objects_validated(output: &str) -> Option<usize> {
 fn examples_compile_to_valid_kubernetes() {
     let examples = examples();
     assert!(!examples.is_empty(), "no examples/*/app.kiln found");
+    // Each example with the default options, then each workspace with each profile.
+    let mut cases: Vec<(String, PathBuf, kiln::Options)> = examples
+        .iter()
+        .map(|p| {
+            let name = p
+                .parent()
+                .and_then(|p| p.file_name())
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            (name, p.clone(), kiln::Options::default())
+        })
+        .collect();
+    let workspaces = workspaces();
+    assert!(
+        workspaces.iter().any(|(d, _)| d.ends_with("shop")),
+        "the examples/shop workspace is not validated"
+    );
+    for (dir, profile) in &workspaces {
+        let name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let options = kiln::Options {
+            profile: Some(profile.clone()),
+            ..kiln::Options::default()
+        };
+        cases.push((format!("{name}-{profile}"), dir.clone(), options));
+    }
 
     let global_allow = std::fs::read_to_string(root().join("docs/output.md"))
         .map(|t| output_md_allow_list(&t))
@@ -189,20 +255,21 @@ fn examples_compile_to_valid_kubernetes() {
     let mut objects = 0;
     let mut compiled = 0;
 
-    for path in &examples {
-        let name = path
-            .parent()
-            .and_then(|p| p.file_name())
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let source = match kiln::Source::from_path(path) {
+    for (name, path, options) in &cases {
+        let name = name.clone();
+        let loaded = if path.is_dir() {
+            kiln::Source::from_dir(path)
+        } else {
+            kiln::Source::from_path(path)
+        };
+        let source = match loaded {
             Ok(s) => s,
             Err(e) => {
                 failures.push(format!("{name}: cannot read {}: {e}", path.display()));
                 continue;
             }
         };
-        let bundle = match kiln::compile(&source, &kiln::Options::default()) {
+        let bundle = match kiln::compile(&source, options) {
             Ok(b) => b,
             Err(diags) => {
                 let text = kiln::diag::render::to_text(&diags.0, &source.map, false);
@@ -246,7 +313,18 @@ fn examples_compile_to_valid_kubernetes() {
         if let Err(e) = std::fs::write(&stream, bundle.to_yaml()) {
             panic!("cannot write {}: {e}", stream.display());
         }
-        let own = example_allow_list(&source.entry_file().text);
+        // A workspace's comments are in its files, not in the generated entry.
+        let own = if path.is_dir() {
+            let texts: Vec<&str> = source
+                .map
+                .iter()
+                .filter(|(_, f)| f.path.is_some())
+                .map(|(_, f)| f.text.as_str())
+                .collect();
+            example_allow_list(&texts.join("\n"))
+        } else {
+            example_allow_list(&source.entry_file().text)
+        };
         if !own.is_empty() {
             scoped_allow.push(format!("{}={}", out.display(), own.join(",")));
         }
@@ -294,8 +372,8 @@ fn examples_compile_to_valid_kubernetes() {
         );
     }
     eprintln!(
-        "{compiled} of {} example(s) compiled to {objects} objects, all valid",
-        examples.len()
+        "{compiled} of {} example(s) and workspace profile(s) compiled to {objects} objects, all valid",
+        cases.len()
     );
 }
 
