@@ -69,6 +69,12 @@ pub enum Command {
         after_help = "Examples:\n  kiln diff app.kiln --base origin/main                # what this branch changes (code review)\n  kiln diff app.kiln --base HEAD~1 --format markdown   # a pull-request comment\n  kiln diff app.kiln --live                            # before a release, with your kubeconfig\n  kiln diff app.kiln --live --context prod --prune     # also list objects the app no longer has\n  kiln diff app.kiln --against out/                    # a directory of YAML or JSON manifests\n  kubectl get deploy,svc -n csis -o yaml | kiln diff app.kiln --against -\n  kiln diff app.kiln --base main --summary             # one line per object: spec.replicas: 3 → 5\n\nSecrets are masked in every format. See docs/diff.md for what is normalized and why.\n\nExit status: 0 no differences, 1 differences, 2 input errors, 3 I/O or cluster failure."
     )]
     Diff(DiffArgs),
+    /// Turn Kubernetes manifests (files, directories, `-`; Helm output, kubectl dumps)
+    /// into a formatted `.kiln` file; the report goes to stderr.
+    #[command(
+        after_help = "Examples:\n  kiln import k8s/ -o app.kiln                     # a folder of manifests\n  helm template shop ./chart | kiln import - -o app.kiln\n  kubectl get deploy,sts,svc,cm,ing -n shop -o yaml | kiln import - > app.kiln\n  kiln import k8s/ --format json -o app.kiln       # the report as JSON, for tools\n  kiln diff app.kiln --against k8s/ --summary      # then: what the migration hardens\n\nSecret data is never imported: a Secret becomes a reference. See docs/import.md.\n\nExit status: 0 imported, 2 input errors (or -o exists without --force), 3 I/O or internal failure."
+    )]
+    Import(ImportArgs),
     /// Explain a diagnostic code, with an example.
     #[command(
         after_help = "Examples:\n  kiln explain K0101\n  kiln explain unknown-field\n  kiln explain --list"
@@ -255,4 +261,21 @@ pub struct DiffArgs {
     /// Target Kubernetes version (1.33 to 1.37; default the newest).
     #[arg(long, value_name = "1.MINOR")]
     pub kube_version: Option<String>,
+}
+
+/// `kiln import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Manifests: YAML or JSON files, directories of them, or `-` (stdin).
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Write the `.kiln` file here (raw objects go to `raw/` next to it) instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Replace an existing output file.
+    #[arg(long)]
+    pub force: bool,
+    /// Report format (on stderr).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
 }

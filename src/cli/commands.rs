@@ -16,6 +16,7 @@ pub fn dispatch(cli: Cli) -> u8 {
         Command::Plan(a) => super::plan::run(&a, Printer::new(a.common.format, cli.color)),
         Command::Fmt(a) => fmt(&a, Printer::new(Format::Text, cli.color)),
         Command::Diff(a) => super::diff::run(&a, cli.color),
+        Command::Import(a) => super::import::run(&a),
         Command::Explain(a) => explain(&a),
         Command::Init(a) => super::init::run(&a, Printer::new(Format::Text, cli.color)),
         Command::Lsp => crate::lsp::run_stdio(),
@@ -174,6 +175,9 @@ fn compile(a: &CompileArgs, printer: Printer) -> u8 {
             }
         }
     }
+    let Some(dir) = &a.output else {
+        return compile_to_stdout(a, &opts, &printer);
+    };
     let (source, bundle) = match load_and_compile(&a.file, &opts, &printer) {
         Ok(loaded) => loaded,
         Err(code) => return code,
@@ -184,40 +188,63 @@ fn compile(a: &CompileArgs, printer: Printer) -> u8 {
         // Denied warnings: write nothing, as for errors.
         return exit;
     }
-    match &a.output {
-        None => {
-            // In pieces, as emitted in parallel: no joined copy of a big stream.
-            let parts = crate::emit::to_yaml_parts(&bundle.objects);
-            let mut out = std::io::stdout().lock();
-            let written = parts.iter().try_for_each(|p| out.write_all(p.as_bytes()));
-            if let Err(e) = written.and_then(|_| out.flush()) {
-                // A closed pipe (`| head`) is not worth a message, but is a failure.
-                if e.kind() != std::io::ErrorKind::BrokenPipe {
-                    printer.failure(&format!("cannot write to standard output: {e}"));
-                }
-                return EXIT_IO;
-            }
-        }
-        Some(dir) => {
-            if let Err(e) = super::plan::write_bundle(&bundle.objects, opts.target, &a.file, dir) {
-                printer.failure(&format!(
-                    "cannot write the bundle to `{}`: {e} (the previous contents are unchanged)",
-                    dir.display()
-                ));
-                return EXIT_IO;
-            }
-            if a.common.format == Format::Text {
-                eprintln!(
-                    "wrote {} objects to {}",
-                    bundle.objects.len(),
-                    dir.display()
-                );
-            }
-        }
+    if let Err(e) = super::plan::write_bundle(&bundle.objects, opts.target, &a.file, dir) {
+        printer.failure(&format!(
+            "cannot write the bundle to `{}`: {e} (the previous contents are unchanged)",
+            dir.display()
+        ));
+        return EXIT_IO;
+    }
+    if a.common.format == Format::Text {
+        eprintln!(
+            "wrote {} objects to {}",
+            bundle.objects.len(),
+            dir.display()
+        );
     }
     // The process ends next: freeing a big bundle node by node would take a fifth of
     // the run for nothing (docs/performance.md).
     std::mem::forget(bundle);
+    0
+}
+
+/// `kiln compile FILE` to standard output: the YAML text only, written as it is lowered
+/// ([`crate::compile_to_yaml`]), with the diagnostics of [`load_and_compile`].
+fn compile_to_stdout(a: &CompileArgs, opts: &Options, printer: &Printer) -> u8 {
+    let Some(mut source) = load(&a.file, printer) else {
+        return EXIT_IO;
+    };
+    source.prepare(opts);
+    let (parts, warnings) = match crate::compile_to_yaml(&source, opts) {
+        Ok(done) => done,
+        Err(diags) => {
+            printer.diagnostics(&diags.0, &source.map);
+            let (e, w) = count(&diags.0);
+            printer.summary(e, w);
+            return EXIT_INPUT;
+        }
+    };
+    printer.diagnostics(&warnings.0, &source.map);
+    let exit = diag_exit(&warnings.0, a.common.deny_warnings);
+    if exit != 0 {
+        // Denied warnings: write nothing, as for errors.
+        return exit;
+    }
+    // Piece by piece: each ends with a newline, so the line-buffered `Stdout` hands it
+    // to the file descriptor whole, without copying it.
+    let mut out = std::io::stdout().lock();
+    let written = parts.iter().try_for_each(|p| out.write_all(p.as_bytes()));
+    if let Err(e) = written.and_then(|_| out.flush()) {
+        // A closed pipe (`| head`) is not worth a message, but is a failure.
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            printer.failure(&format!("cannot write to standard output: {e}"));
+        }
+        return EXIT_IO;
+    }
+    // The process ends next: freeing the source, its syntax tree and the text piece by
+    // piece would be work for nothing (docs/performance.md).
+    std::mem::forget(parts);
+    std::mem::forget(source);
     0
 }
 

@@ -8,6 +8,7 @@
 mod args;
 mod commands;
 mod diff;
+mod import;
 mod init;
 mod output;
 mod plan;

@@ -835,6 +835,19 @@ codes! {
          Fix: put the value in a Secret (`kubectl create secret generic db \
          --from-literal=password=...`, or your secret manager's operator) and write \
          `DB_PASSWORD = secret(\"db\", \"password\")`.";
+    /// A template of the project that no block instantiates.
+    UNUSED_TEMPLATE = "K0619", "unused-template", Warning,
+        "a template is never instantiated",
+        "A template is checked through its instantiations (its fields are checked with \
+         each block's arguments), so a template no block uses is not checked at all, and \
+         is usually left over from a refactoring. kiln reports the unused templates of the \
+         file compiled, and of every file of a workspace (`kiln check DIR`); a shared \
+         module imported by a single app may define templates other apps use, so those \
+         are not reported when one app is compiled alone. The standard library is never \
+         reported.\n\n\
+         ```kiln\ntemplate old_web(port: port = 8080) service {   // warning: never used\n  port = port\n}\napp a { image = \"registry.example.com/a:1.0.0\" }\n```\n\n\
+         Fix: instantiate it (`service web = old_web() { }`), remove it, or name it \
+         `_old_web` to keep it on purpose.";
     /// A source file that is not UTF-8.
     NOT_UTF8 = "K0020", "not-utf8", Error,
         "the file is not valid UTF-8",
@@ -847,4 +860,55 @@ codes! {
          kiln check app.kiln\n# error[K0020]: the file is not valid UTF-8: 0xE9 at byte offset 19\n```\n\n\
          Fix: convert the file (`iconv -f LATIN1 -t UTF-8 app.kiln > app.utf8.kiln`), or \
          set the editor's encoding to UTF-8 and save it again.";
+    /// `kiln import` could not use its input.
+    IMPORT_INPUT = "K0701", "import-input", Error,
+        "the manifests given to `kiln import` cannot be read",
+        "`kiln import` reads YAML or JSON manifests (files, directories, `-` for stdin) \
+         with the same bounds as `kiln diff --against`: at most 64 MiB, 100 levels of \
+         nesting, aliases expanding a document to at most 8 times its size, no duplicate \
+         keys, no YAML tags, and every document a Kubernetes object with `kind` and \
+         `apiVersion`. A file that breaks one of these is refused as a whole, naming the \
+         file and the document, so nothing is imported from half a file.\n\n\
+         ```sh\nkiln import broken.yaml   # error[K0701]: `broken.yaml`: duplicate key `image`\n```\n\n\
+         Fix: correct the file (or leave it out). A Helm chart is imported from its \
+         rendered output: `helm template my-release ./chart > rendered.yaml`.";
+    /// Nothing in the input can become kiln.
+    IMPORT_EMPTY = "K0702", "import-empty", Error,
+        "the input holds no Kubernetes object to import",
+        "The manifests were read, but no object is left to import: the input is empty, \
+         or holds only objects a controller makes from others (Pods, ReplicaSets, \
+         Endpoints, objects with `ownerReferences`), which `kiln import` skips because \
+         applying them would fight their controller.\n\n\
+         ```sh\nkubectl get pods -o yaml | kiln import -   # error[K0702]: only Pods\n```\n\n\
+         Fix: import the objects that own them: `kubectl get deploy,sts,svc,cm,ing -o yaml`.";
+    /// The output file exists.
+    IMPORT_OUTPUT_EXISTS = "K0703", "import-output-exists", Error,
+        "`kiln import -o` would overwrite an existing file",
+        "`kiln import -o app.kiln` never replaces a file (nor the raw objects next to it) \
+         that is already there: an import is a starting point that is then edited by \
+         hand, and running the import again must not silently discard those edits.\n\n\
+         ```sh\nkiln import manifests/ -o app.kiln   # error[K0703] when app.kiln exists\n```\n\n\
+         Fix: choose another name, or pass `--force` to replace it (the write is atomic: \
+         the old file stays whole if the import fails).";
+    /// Raw objects need files, so a file output.
+    IMPORT_NEEDS_OUTPUT = "K0704", "import-needs-output", Error,
+        "objects carried raw need `-o`: their YAML files go next to the `.kiln` file",
+        "Objects kiln does not model (custom resources, RBAC, a ConfigMap mounted as \
+         files) are carried through `raw NAME { file = file(\"raw/APP/NAME.yaml\") }` \
+         blocks, which read a YAML file next to the `.kiln` file. Printing the `.kiln` \
+         text on standard output cannot write those files, and leaving the objects out \
+         would drop them.\n\n\
+         ```sh\nkiln import cluster-dump.yaml   # error[K0704]: 2 objects are carried raw\n```\n\n\
+         Fix: `kiln import cluster-dump.yaml -o app.kiln` (the raw files go to `raw/`).";
+    /// The generated file does not check: a kiln bug.
+    IMPORT_INTERNAL = "K0705", "import-internal", Error,
+        "the imported file does not compile (a kiln bug; the text is saved aside)",
+        "`kiln import` compiles the text it generates before writing it, and refuses to \
+         write a file that would not compile: a broken `.kiln` file is worse than none. \
+         When that happens it is a bug in the import, not in your manifests; the text is \
+         saved to a temporary file whose path the message gives, with the compiler's \
+         errors, so it can be reported and, meanwhile, fixed by hand.\n\n\
+         ```sh\nkiln import odd.yaml -o app.kiln   # error[K0705]: ... saved to /tmp/kiln-import-failed-123.kiln\n```\n\n\
+         Fix: report the manifests (without their Secrets) with the saved text; remove \
+         the object that triggers it from the input to import the rest.";
 }

@@ -553,7 +553,7 @@ impl<'a> Mapper<'a> {
         let node = self.plan.node.child(block_kind, Some(block));
         if name != kiln_name {
             node.child("patch", Some("service"))
-                .field("metadata.name", string(&name));
+                .path_field(&["metadata".into(), "name".into()], string(&name));
         }
         let ty = s(svc, "/spec/type");
         match ty {
@@ -734,7 +734,7 @@ impl<'a> Mapper<'a> {
                     .node
                     .child(block_kind, Some(block))
                     .child("patch", Some("poddisruptionbudget"))
-                    .field("spec.maxUnavailable", "none".into());
+                    .path_field(&["spec".into(), "maxUnavailable".into()], "none".into());
             }
             self.plan.targets.push(Target {
                 input: p,

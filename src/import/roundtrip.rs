@@ -136,7 +136,8 @@ pub fn check(before: &[Value], after: &[Value], absorbed_config_maps: &[ObjectKe
                         object: title.clone(),
                         path: c.path.clone(),
                         op,
-                        category: classify(&c.path, op, &o.key.kind, env_same),
+                        category: classify(&c.path, op, &o.key.kind, env_same)
+                            .or_else(|| scratch(&c.path, op, c.after.as_ref())),
                     });
                 }
             }
@@ -214,6 +215,19 @@ fn classify(path: &str, op: &str, kind: &str, env_same: bool) -> Option<Category
         return Some(Category::Operational);
     }
     None
+}
+
+/// The `/tmp` scratch volume kiln adds when the root filesystem is read-only, added as
+/// a whole list (the input had no volumes or mounts).
+fn scratch(path: &str, op: &str, after: Option<&Value>) -> Option<Category> {
+    let field = path.rsplit('.').next().unwrap_or(path);
+    let items = after?.as_array()?;
+    let is_tmp = |v: &Value| {
+        v.get("name").and_then(Value::as_str) == Some("kiln-tmp")
+            || v.get("mountPath").and_then(Value::as_str) == Some("/tmp")
+    };
+    (op == "added" && matches!(field, "volumes" | "volumeMounts") && items.iter().all(is_tmp))
+        .then_some(Category::Security)
 }
 
 /// The environment each container of an object sees: name → where its value comes

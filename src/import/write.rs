@@ -203,7 +203,14 @@ fn node(out: &mut String, n: &Node, depth: usize) {
     }
     out.push_str(" {\n");
     let mut prev_block = false;
-    for (i, e) in n.entries.iter().enumerate() {
+    // Fields first, then blocks: the layout of the docs' examples.
+    let mut ordered: Vec<&Entry> = n
+        .entries
+        .iter()
+        .filter(|e| !matches!(e, Entry::Block(_)))
+        .collect();
+    ordered.extend(n.entries.iter().filter(|e| matches!(e, Entry::Block(_))));
+    for (i, e) in ordered.into_iter().enumerate() {
         match e {
             Entry::Field(k, v) => {
                 if prev_block {
