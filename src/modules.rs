@@ -50,6 +50,10 @@ fn std_file_name(module: &str) -> String {
     format!("{module}.kiln")
 }
 
+/// The file name of the generated entry of a directory workspace
+/// ([`crate::Source::from_dir`]): no real file can have it.
+pub const WORKSPACE_ENTRY: &str = "<workspace>";
+
 /// The name of the synthetic file holding `--set` overrides.
 pub const SET_FILE: &str = "--set";
 
@@ -539,6 +543,19 @@ pub fn expand(
     let loaded = segments.len();
     g.modules.truncate(loaded);
 
+    // `file(..)` in an imported module names a file next to that module: its path is
+    // rewritten relative to the project root, where the checker resolves it.
+    for m in g.modules.iter_mut().skip(1) {
+        if let Some(prefix) = map
+            .get(m.file)
+            .path
+            .as_deref()
+            .and_then(|p| file_prefix(p, &root))
+        {
+            rebase_files(&mut m.ast, &prefix);
+        }
+    }
+
     // Aliases: `alias.name` → `name`, when the module binds `name`.
     let lets_of: Vec<Vec<String>> = g
         .modules
@@ -639,6 +656,7 @@ pub fn expand(
         uses: Vec::new(),
         stack: Vec::new(),
         failed: Vec::new(),
+        referenced: std::collections::HashSet::new(),
     };
     let mut items = Vec::new();
     for m in &mut g.modules {
@@ -654,6 +672,44 @@ pub fn expand(
         }
     }
     let (uses, failed) = (ex.uses, ex.failed);
+    // Unused templates of the project: those of the entry file, or of any file of a
+    // workspace (the directory is the whole project, so no app uses them). A file
+    // compiled alone may leave some templates of a shared module unused: other apps use
+    // them. The standard library is never reported.
+    let workspace = map
+        .get(entry)
+        .path
+        .as_deref()
+        .and_then(Path::file_name)
+        .is_some_and(|n| n == WORKSPACE_ENTRY);
+    let mut unused: Vec<&ast::Template> = templates
+        .values()
+        .filter(|t| !ex.referenced.contains(&t.name.name) && !t.name.name.starts_with('_'))
+        .filter(|t| {
+            let seg = segments.iter().rev().find(|s| s.base <= t.name.span.start);
+            seg.is_some_and(|s| {
+                let f = map.get(s.file);
+                f.path.is_some() && (s.file == entry || workspace)
+            })
+        })
+        .collect();
+    unused.sort_by_key(|t| t.name.span.start);
+    for t in unused {
+        joined_diags.push(
+            Diagnostic::new(
+                codes::UNUSED_TEMPLATE,
+                FileId(0),
+                t.name.span,
+                format!("template `{}` is never used", t.name.name),
+            )
+            .label("never instantiated")
+            .note("a template's body is checked through its instantiations: this one's is not checked at all")
+            .help(format!(
+                "instantiate it (`{} NAME = {}(...) {{ }}`), remove it, or name it `_{}` to keep it on purpose",
+                t.body.kind.name, t.name.name, t.name.name
+            )),
+        );
+    }
     Program {
         file: ast::File {
             items,
@@ -963,6 +1019,8 @@ struct Expander<'t, 'd> {
     stack: Vec<String>,
     /// Instantiations that failed (already reported).
     failed: Vec<(Span, Span)>,
+    /// Names of the templates some block instantiates (or tries to).
+    referenced: std::collections::HashSet<String>,
 }
 
 impl Expander<'_, '_> {
@@ -997,6 +1055,7 @@ impl Expander<'_, '_> {
     /// block's entries as overrides. False when nothing was instantiated.
     fn instantiate(&mut self, b: &mut ast::Block, call: &ast::Call) -> bool {
         let name = &call.func.name;
+        self.referenced.insert(name.clone());
         let Some(t) = self.templates.get(name) else {
             let mut d = self
                 .err(
@@ -1414,6 +1473,78 @@ fn for_each_expr(file: &mut ast::File, f: &mut impl FnMut(&mut ast::Expr)) {
             ast::Item::Import(_) => {}
         }
     }
+}
+
+/// What `file(..)` paths of the module at `module` need in front of them to be relative
+/// to the project root: `lib/` for `ROOT/lib/shared.kiln`, nothing for a module in the
+/// root, the absolute directory for a module outside it (`--allow-outside`).
+fn file_prefix(module: &Path, root: &Path) -> Option<String> {
+    let dir = normalize(module.parent()?);
+    if dir == root {
+        return None;
+    }
+    let shown = match dir.strip_prefix(root) {
+        Ok(rel) => rel.to_path_buf(),
+        Err(_) => dir,
+    };
+    let text = shown.to_string_lossy().replace('\\', "/");
+    (!text.is_empty()).then(|| format!("{}/", text.trim_end_matches('/')))
+}
+
+/// Puts `prefix` in front of the path of every `file(..)` call of a module: a plain
+/// string gets it in its text (an absolute path is left alone), an interpolated one as a
+/// first piece, and a name (`file(conf)`) becomes `"PREFIX${conf}"`.
+fn rebase_files(file: &mut ast::File, prefix: &str) {
+    for_each_expr(file, &mut |e| {
+        let ast::ExprKind::Call(c) = &mut e.kind else {
+            return;
+        };
+        if c.func.name != "file" {
+            return;
+        }
+        let Some(arg) = c
+            .args
+            .iter_mut()
+            .find(|a| a.name.as_ref().is_none_or(|n| n.name == "path"))
+        else {
+            return;
+        };
+        let v = &mut arg.value;
+        match &mut v.kind {
+            ast::ExprKind::Str(s) => match s.parts.as_mut_slice() {
+                [ast::StrPart::Text(t, _)] => {
+                    if !t.starts_with('/') {
+                        t.insert_str(0, prefix);
+                    }
+                }
+                parts => {
+                    let at = match parts.first() {
+                        Some(ast::StrPart::Text(_, sp)) => sp.start,
+                        Some(ast::StrPart::Interp(i)) => i.span.start,
+                        None => s.span.start,
+                    };
+                    s.parts.insert(
+                        0,
+                        ast::StrPart::Text(prefix.to_string(), Span::new(at as usize, at as usize)),
+                    );
+                }
+            },
+            ast::ExprKind::Ref(_) => {
+                let inner = v.clone();
+                v.kind = ast::ExprKind::Str(ast::StrLit {
+                    parts: vec![
+                        ast::StrPart::Text(
+                            prefix.to_string(),
+                            Span::new(v.span.start as usize, v.span.start as usize),
+                        ),
+                        ast::StrPart::Interp(inner),
+                    ],
+                    span: v.span,
+                });
+            }
+            _ => {}
+        }
+    });
 }
 
 /// How a value is described in "found ..." messages.

@@ -290,3 +290,129 @@ fn profile_changing_replicas_changes_only_replicas() {
         );
     }
 }
+
+fn fixture_workspace(name: &str) -> std::path::PathBuf {
+    // Relative to the package root (where tests run), so rendered names are stable.
+    Path::new("tests/fixtures/workspaces").join(name)
+}
+
+fn compile_dir(dir: &Path, options: &Options) -> Result<kiln::Bundle, String> {
+    let mut src = Source::from_dir(dir).unwrap();
+    src.prepare(options);
+    kiln::compile(&src, options).map_err(|e| kiln::diag::render::to_text(&e.0, &src.map, false))
+}
+
+/// The data of the ConfigMap mounted by `volume NAME` of `web`.
+fn volume_data(b: &kiln::Bundle, volume: &str) -> String {
+    let deployment = b
+        .objects
+        .iter()
+        .find(|o| o.kind == "Deployment")
+        .expect("a Deployment");
+    let vols = deployment.value["spec"]["template"]["spec"]["volumes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let cm = vols
+        .iter()
+        .find(|v| v["name"] == volume)
+        .and_then(|v| v["configMap"]["name"].as_str().map(str::to_string))
+        .unwrap_or_else(|| panic!("no volume {volume}: {vols:?}"));
+    let obj = b
+        .objects
+        .iter()
+        .find(|o| o.kind == "ConfigMap" && o.name == cm)
+        .expect("the ConfigMap");
+    obj.value["data"].to_string()
+}
+
+/// `file(..)` in an imported module is relative to that module's file, in every form
+/// (plain, through a `let`, interpolated); an app's own `file(..)` is relative to it.
+#[test]
+fn file_paths_are_relative_to_the_module_that_writes_them() {
+    let b = compile_dir(&fixture_workspace("files"), &Options::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    for v in ["nginx", "by-name", "interpolated"] {
+        let data = volume_data(&b, v);
+        assert!(data.contains("# lib/conf/nginx.conf"), "{v}: {data}");
+    }
+    assert!(volume_data(&b, "extra").contains("# apps/extra.conf"));
+    // The file names in the ConfigMaps are the files' own names.
+    assert!(volume_data(&b, "nginx").contains("\"nginx.conf\""));
+}
+
+/// A missing file in a module is reported in that module, with its path from the root.
+#[test]
+fn a_missing_file_in_a_module_is_reported_there() {
+    let d = tempfile::tempdir().unwrap();
+    write(
+        d.path(),
+        "lib/t.kiln",
+        "template conf() service {\n  port = 80\n  replicas = 2\n  health = http(\"/\")\n  volume c {\n    mount = \"/c\"\n    files = [file(\"missing.conf\")]\n  }\n}\n",
+    );
+    write(d.path(), "missing.conf", "at the root: must not be read\n");
+    write(
+        d.path(),
+        "app.kiln",
+        &format!(
+            "import \"./lib/t.kiln\"\n{}",
+            app("a", "  service web = conf() { }")
+        ),
+    );
+    let (codes, text) = check_file(&d.path().join("app.kiln"), &Options::default());
+    assert_eq!(codes, ["K0312"], "{text}");
+    assert!(text.contains("lib/missing.conf"), "{text}");
+    assert!(text.contains("t.kiln:7:"), "{text}");
+}
+
+/// The top-level `let`s of every file of a workspace share one scope: a name bound in
+/// one file is used in another without an import, and binding it twice is an error
+/// that points at both files.
+#[test]
+fn workspace_lets_share_one_scope() {
+    let b = compile_dir(&fixture_workspace("files"), &Options::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let yaml = b.to_yaml();
+    assert!(
+        yaml.contains("image: registry.example.com/shop:1.2.3"),
+        "{yaml}"
+    );
+
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "a.kiln", &app("a", "  env { MODE = mode }"));
+    write(d.path(), "b.kiln", "let mode = \"fast\"\n");
+    write(d.path(), "c.kiln", "let mode = \"slow\"\n");
+    let src = Source::from_dir(d.path()).unwrap();
+    let (codes, text) = check(&src, &Options::default());
+    assert_eq!(codes, ["K0201"], "{text}");
+    assert!(text.contains("b.kiln") && text.contains("c.kiln"), "{text}");
+}
+
+/// K0619: an unused template of a workspace file is reported; compiled alone, an app
+/// importing a shared module is not told about the module's other templates.
+#[test]
+fn unused_templates_of_a_workspace() {
+    let d = tempfile::tempdir().unwrap();
+    write(
+        d.path(),
+        "shared.kiln",
+        "template used() worker {\n  replicas = 1\n  command = [\"run\"]\n}\ntemplate spare() worker {\n  replicas = 1\n  command = [\"run\"]\n}\n",
+    );
+    write(
+        d.path(),
+        "one.kiln",
+        &format!(
+            "import \"./shared.kiln\"\n{}",
+            app("one", "  worker w = used() { }")
+        ),
+    );
+    let src = Source::from_dir(d.path()).unwrap();
+    let (codes, text) = check(&src, &Options::default());
+    assert_eq!(codes, ["K0619"], "{text}");
+    assert!(
+        text.contains("template `spare` is never used") && text.contains("shared.kiln:5:"),
+        "{text}"
+    );
+    let (codes, text) = check_file(&d.path().join("one.kiln"), &Options::default());
+    assert!(codes.is_empty(), "{text}");
+}

@@ -848,6 +848,19 @@ codes! {
          ```kiln\ntemplate old_web(port: port = 8080) service {   // warning: never used\n  port = port\n}\napp a { image = \"registry.example.com/a:1.0.0\" }\n```\n\n\
          Fix: instantiate it (`service web = old_web() { }`), remove it, or name it \
          `_old_web` to keep it on purpose.";
+    /// A template of the project that no block instantiates.
+    UNUSED_TEMPLATE = "K0619", "unused-template", Warning,
+        "a template is never instantiated",
+        "A template is checked through its instantiations (its fields are checked with \
+         each block's arguments), so a template no block uses is not checked at all, and \
+         is usually left over from a refactoring. kiln reports the unused templates of the \
+         file compiled, and of every file of a workspace (`kiln check DIR`); a shared \
+         module imported by a single app may define templates other apps use, so those \
+         are not reported when one app is compiled alone. The standard library is never \
+         reported.\n\n\
+         ```kiln\ntemplate old_web(port: port = 8080) service {   // warning: never used\n  port = port\n}\napp a { image = \"registry.example.com/a:1.0.0\" }\n```\n\n\
+         Fix: instantiate it (`service web = old_web() { }`), remove it, or name it \
+         `_old_web` to keep it on purpose.";
     /// A source file that is not UTF-8.
     NOT_UTF8 = "K0020", "not-utf8", Error,
         "the file is not valid UTF-8",
