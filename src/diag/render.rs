@@ -359,10 +359,59 @@ fn to_codespan(d: &Diagnostic, view: &View) -> cs::Diagnostic<FileId> {
         .with_notes(notes)
 }
 
+/// Whether `c` must not reach a terminal as it is: control characters (an escape
+/// sequence in a hostile file could rewrite the terminal or a CI log), except tab and
+/// line breaks, and the bidirectional overrides that make text read differently from
+/// what it is ("Trojan Source").
+fn unsafe_char(c: char) -> bool {
+    (c.is_control() && c != '\t' && c != '\n' && c != '\r')
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// A copy of `sources` where every [`unsafe_char`] (and a carriage return that does not
+/// end a line) is shown as `?`, one per byte, so that every offset stays where it was;
+/// None when there is none (the common case: no copy).
+fn sanitized(sources: &SourceMap) -> Option<SourceMap> {
+    let bad = |t: &str| {
+        t.char_indices()
+            .any(|(i, c)| unsafe_char(c) || (c == '\r' && t.as_bytes().get(i + 1) != Some(&b'\n')))
+    };
+    if !sources.iter().any(|(_, f)| bad(&f.text)) {
+        return None;
+    }
+    let mut out = SourceMap::new();
+    for (_, f) in sources.iter() {
+        let text = if bad(&f.text) {
+            let mut t = String::with_capacity(f.text.len());
+            for (i, c) in f.text.char_indices() {
+                let lone_cr = c == '\r' && f.text.as_bytes().get(i + 1) != Some(&b'\n');
+                if unsafe_char(c) || lone_cr {
+                    t.extend(std::iter::repeat_n('?', c.len_utf8()));
+                } else {
+                    t.push(c);
+                }
+            }
+            t
+        } else {
+            f.text.clone()
+        };
+        let mut copy = SourceFile::new(f.name.clone(), f.path.clone(), text);
+        copy.not_utf8 = f.not_utf8.clone();
+        out.add(copy);
+    }
+    Some(out)
+}
+
 /// Renders diagnostics as rustc-style text, with ANSI colour when `color` is set.
+///
+/// Source lines are shown with control characters and bidirectional overrides as `?`
+/// (see [`unsafe_char`]): whatever a file holds, the text printed has no escape
+/// sequence but kiln's own colours.
 pub fn to_text(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
     let config = term::Config::default();
     let mut out = String::new();
+    let clean = sanitized(sources);
+    let sources = clean.as_ref().unwrap_or(sources);
     for d in diags {
         let hidden;
         let sources = if d.redact.is_empty() {
@@ -585,6 +634,28 @@ mod tests {
         assert_eq!(json["start"]["line"], 2);
         assert_eq!(json["start"]["column"], 11);
         assert_eq!(json["end"]["column"], 12);
+    }
+
+    #[test]
+    fn no_escape_sequence_reaches_the_terminal() {
+        let text = "let x = \"\u{1b}[2J\u{1b}]0;owned\u{7}\u{9b}31m\u{202e}evil\r\" 2\r\n";
+        let at = text.find(" 2").unwrap() + 1;
+        let (map, id) = one(text);
+        let out = to_text(&[diag(id, at, at + 1)], &map, false);
+        assert!(!out.chars().any(unsafe_char), "{out:?}");
+        assert!(!out.contains("\r"), "{out:?}");
+        // The caret stays under the `2`.
+        let lines: Vec<&str> = out.lines().collect();
+        let src = lines.iter().find(|l| l.contains("let x")).unwrap();
+        let caret = lines.iter().find(|l| l.contains('^')).unwrap();
+        let col = |s: &str, pat: char| s[..s.rfind(pat).unwrap()].chars().count();
+        assert_eq!(col(src, '2'), col(caret, '^'), "{out}");
+        // Coloured output has kiln's own escapes only.
+        let coloured = to_text(&[diag(id, at, at + 1)], &map, true);
+        assert!(
+            !coloured.contains("[2J") || coloured.contains("?[2J"),
+            "{coloured:?}"
+        );
     }
 
     #[test]
