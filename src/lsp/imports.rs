@@ -604,7 +604,7 @@ fn count(errors: usize, warnings: usize) -> String {
 
 /// The diagnostics of a snapshot by URI: the document's own, plus on each `import` a
 /// pointer to the problems of the files it brings in; those problems on their files'
-/// URIs; a problem in a file without URI (a standard module) moved to the document (at
+/// URIs (every file checked has an entry, empty when it has no problem); a problem in a file without URI (a standard module) moved to the document (at
 /// its label there, or at the import that brings the module in). The document's URI is
 /// always first, even without diagnostics.
 pub(crate) fn contributions(snap: &Snapshot) -> Vec<Contribution> {
@@ -758,6 +758,23 @@ pub(crate) fn contributions(snap: &Snapshot) -> Vec<Contribution> {
         tag: Tag::Version(snap.version),
         diagnostics: own,
     }];
+    // The other files this run checked, even without problems: it speaks for them (a
+    // document that does not parse checks nothing and says nothing about its imports).
+    if snap.syntax_ok {
+        for (i, info) in snap.files.iter().enumerate() {
+            let id = FileId(i as u32);
+            if id == doc || groups.iter().any(|(g, _, _)| *g == id) {
+                continue;
+            }
+            if let Some(u) = &info.uri {
+                out.push(Contribution {
+                    uri: u.clone(),
+                    tag: info.tag,
+                    diagnostics: Vec::new(),
+                });
+            }
+        }
+    }
     for (f, vs, _) in groups {
         let Some(info) = snap.files.get(f.0 as usize) else {
             continue;

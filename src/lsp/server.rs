@@ -560,13 +560,25 @@ impl Server {
 
     /// Publishes the union of what the units say about `uri`, from those computed against
     /// the newest text of it; nothing when that text is older than the open document's
-    /// (its own run is due). `force`: even when unchanged (a new version of the document).
+    /// (a run that reads it is due). `force`: even when unchanged (a new version of the
+    /// document).
     fn republish(&mut self, uri: &str, force: bool) {
-        let mut found: Vec<(u64, Tag, &Vec<Value>)> = self
-            .units
-            .values()
-            .filter_map(|u| u.files.get(uri).map(|(t, v)| (u.seq, *t, v)))
-            .collect();
+        let mut found: Vec<(u64, Tag, &Vec<Value>)> = Vec::new();
+        let mut own = None;
+        for (key, u) in &self.units {
+            if let Some((t, v)) = u.files.get(uri) {
+                if key == uri {
+                    own = Some((u.seq, *t, v));
+                } else {
+                    found.push((u.seq, *t, v));
+                }
+            }
+        }
+        // A file imported by an open document is shown as its importers see it (its own
+        // run, as an entry, would call what they use "never used").
+        if found.is_empty() {
+            found.extend(own);
+        }
         found.sort_by_key(|(seq, _, _)| std::cmp::Reverse(*seq));
         let (list, version) = match found.first() {
             None => (Vec::new(), None),
