@@ -1,6 +1,7 @@
-//! Editor latency of `kiln lsp` (issue 6): the time from a one-character `didChange` to the
-//! `publishDiagnostics` of that version, and the time of a `textDocument/completion`, on a
-//! generated document of at least 2,000 lines. The server is the release binary run as a
+//! Editor latency of `kiln lsp` (issues 6 and 8): the time from a one-character `didChange`
+//! to the `publishDiagnostics` of that version, and the time of a `textDocument/completion`,
+//! on a generated document of at least 2,000 lines, and in a workspace of 20 apps (one file
+//! each, the workspace folder checked as `kiln check DIR`, one of its files edited). The server is the release binary run as a
 //! child process over stdio, exactly as an editor runs it, so the numbers include JSON-RPC
 //! framing and the pipe round trip.
 //!
@@ -16,6 +17,8 @@ use std::time::{Duration, Instant};
 
 const TIMEOUT: Duration = Duration::from_secs(60);
 const URI: &str = "file:///tmp/kiln-lsp-bench/apps.kiln";
+/// Files of the workspace case.
+const WORKSPACE_APPS: usize = 20;
 const ROUNDS: usize = 50;
 
 /// The app block of `examples/csis/app.kiln`; `NAME` is replaced to make each copy distinct.
@@ -170,10 +173,10 @@ impl Client {
         r
     }
 
-    fn diagnostics(&mut self, version: i64) -> Value {
+    fn diagnostics(&mut self, uri: &str, version: i64) -> Value {
         self.wait(&format!("diagnostics of version {version}"), |v| {
             v["method"] == "textDocument/publishDiagnostics"
-                && v["params"]["uri"] == URI
+                && v["params"]["uri"] == uri
                 && v["params"]["version"] == json!(version)
         })
     }
@@ -204,10 +207,10 @@ fn document(apps: Option<usize>) -> (String, usize) {
 }
 
 /// The (line, UTF-16 column) just after the opening quote of `"enabled"` on the
-/// `RAILS_LOG_TO_STDOUT` line of the middle app, and the column after `rep` of its web
+/// `RAILS_LOG_TO_STDOUT` line of app number `app`, and the column after `rep` of its web
 /// `replicas` line: an edit inside a string value, and a completion at a field name.
-fn positions(text: &str, apps: usize) -> ((u32, u32), (u32, u32)) {
-    let middle = format!("app app{} {{", apps / 2);
+fn positions(text: &str, app: usize) -> ((u32, u32), (u32, u32)) {
+    let middle = format!("app app{app} {{");
     let lines: Vec<&str> = text.lines().collect();
     let start = lines.iter().position(|l| *l == middle).expect("middle app");
     let find = |needle: &str| -> (u32, u32) {
@@ -237,46 +240,24 @@ fn report(what: &str, samples: &mut [Duration]) {
     );
 }
 
-fn main() {
-    let bin = std::env::var("KILN").unwrap_or_else(|_| "target/release/kiln".to_string());
-    if !std::path::Path::new(&bin).exists() {
-        eprintln!(
-            "lsp_latency: no kiln binary at `{bin}`; run `cargo build --release` first \
-             or set KILN=/path/to/kiln"
-        );
-        std::process::exit(1);
-    }
-    let args: Vec<String> = std::env::args().collect();
-    let apps = args
-        .iter()
-        .position(|a| a == "--apps")
-        .and_then(|i| args.get(i + 1))
-        .and_then(|n| n.parse().ok());
-    let (text, apps) = document(apps);
-    let ((edit_line, edit_col), (comp_line, comp_col)) = positions(&text, apps);
-    println!(
-        "document: {} lines, {} apps, {} bytes",
-        text.lines().count(),
-        apps,
-        text.len()
-    );
-
-    let mut c = Client::start(&bin);
-    c.request(
-        "initialize",
-        json!({
-            "processId": null,
-            "rootUri": null,
-            "capabilities": {"textDocument": {"completion": {"completionItem": {"snippetSupport": true}}}},
-            "initializationOptions": {"diagnosticsDelayMs": 0}
-        }),
-    );
+/// Diagnostics latency over `ROUNDS` one-character edits of the open document `uri`, and
+/// completion latency, on a server started with `init` as `initialize` parameters.
+fn measure(
+    bin: &str,
+    init: Value,
+    uri: &str,
+    text: &str,
+    (edit_line, edit_col): (u32, u32),
+    (comp_line, comp_col): (u32, u32),
+) -> (Vec<Duration>, Vec<Duration>, usize) {
+    let mut c = Client::start(bin);
+    c.request("initialize", init);
     c.notify("initialized", json!({}));
     c.notify(
         "textDocument/didOpen",
-        json!({"textDocument": {"uri": URI, "languageId": "kiln", "version": 1, "text": text}}),
+        json!({"textDocument": {"uri": uri, "languageId": "kiln", "version": 1, "text": text}}),
     );
-    let first = c.diagnostics(1);
+    let first = c.diagnostics(uri, 1);
     let count = first["params"]["diagnostics"]
         .as_array()
         .map_or(0, Vec::len);
@@ -296,9 +277,9 @@ fn main() {
         let t = Instant::now();
         c.notify(
             "textDocument/didChange",
-            json!({"textDocument": {"uri": URI, "version": version}, "contentChanges": [change]}),
+            json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": [change]}),
         );
-        c.diagnostics(version);
+        c.diagnostics(uri, version);
         diag.push(t.elapsed());
     }
 
@@ -308,7 +289,7 @@ fn main() {
         let t = Instant::now();
         let r = c.request(
             "textDocument/completion",
-            json!({"textDocument": {"uri": URI},
+            json!({"textDocument": {"uri": uri},
                    "position": {"line": comp_line, "character": comp_col}}),
         );
         comp.push(t.elapsed());
@@ -319,8 +300,78 @@ fn main() {
             .map_or(0, Vec::len);
     }
     c.shutdown();
+    (diag, comp, items)
+}
 
+fn init_params(root: Option<&str>, workspaces: bool) -> Value {
+    json!({
+        "processId": null,
+        "rootUri": root,
+        "capabilities": {"textDocument": {"completion": {"completionItem": {"snippetSupport": true}}}},
+        "initializationOptions": {"diagnosticsDelayMs": 0, "workspaces": workspaces}
+    })
+}
+
+fn main() {
+    let bin = std::env::var("KILN").unwrap_or_else(|_| "target/release/kiln".to_string());
+    if !std::path::Path::new(&bin).exists() {
+        eprintln!(
+            "lsp_latency: no kiln binary at `{bin}`; run `cargo build --release` first \
+             or set KILN=/path/to/kiln"
+        );
+        std::process::exit(1);
+    }
+    let args: Vec<String> = std::env::args().collect();
+    let apps = args
+        .iter()
+        .position(|a| a == "--apps")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|n| n.parse().ok());
+
+    // One file of 2,000 lines.
+    let (text, apps) = document(apps);
+    let (edit, comp_at) = positions(&text, apps / 2);
+    println!(
+        "document: {} lines, {} apps, {} bytes",
+        text.lines().count(),
+        apps,
+        text.len()
+    );
+    let (mut diag, mut comp, items) =
+        measure(&bin, init_params(None, false), URI, &text, edit, comp_at);
     report("diagnostics", &mut diag);
     report("completion", &mut comp);
-    println!("completion items at {comp_line}:{comp_col}: {items}");
+    println!("completion items at {}:{}: {items}", comp_at.0, comp_at.1);
+
+    // A workspace of 20 files, one app each, checked as `kiln check DIR`.
+    let dir = std::env::temp_dir().join(format!("kiln-lsp-bench-ws-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create the workspace directory");
+    let mut lines = 0;
+    for i in 0..WORKSPACE_APPS {
+        let t = APP.replace("NAME", &format!("app{i}"));
+        lines += t.lines().count();
+        std::fs::write(dir.join(format!("app{i}.kiln")), t).expect("write a workspace file");
+    }
+    let open = WORKSPACE_APPS / 2;
+    let path = dir.join(format!("app{open}.kiln"));
+    let text = std::fs::read_to_string(&path).expect("read back");
+    let (edit, comp_at) = positions(&text, open);
+    println!(
+        "\nworkspace: {WORKSPACE_APPS} files, {lines} lines in all, `app{open}.kiln` edited"
+    );
+    let root = format!("file://{}", dir.display());
+    let uri = format!("file://{}", path.display());
+    let (mut diag, mut comp, items) = measure(
+        &bin,
+        init_params(Some(&root), true),
+        &uri,
+        &text,
+        edit,
+        comp_at,
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    report("diagnostics", &mut diag);
+    report("completion", &mut comp);
+    println!("completion items at {}:{}: {items}", comp_at.0, comp_at.1);
 }

@@ -23,6 +23,11 @@ function activate(context) {
     initializationOptions: {
       profile: config.get("profile") || undefined,
       diagnosticsDelayMs: config.get("diagnosticsDelayMs"),
+      workspaces: config.get("workspaces"),
+    },
+    // Imported files changed on disk (a save, a checkout) are read again at once.
+    synchronize: {
+      fileEvents: vscode.workspace.createFileSystemWatcher("**/*.kiln"),
     },
   };
   client = new LanguageClient("kiln", "kiln", serverOptions, clientOptions);
