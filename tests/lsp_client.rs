@@ -54,5 +54,5 @@ fn pytest_lsp_session() {
         "pytest-lsp failed:\n{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(stdout.contains("2 passed"), "{stdout}");
+    assert!(stdout.contains("3 passed"), "{stdout}");
 }

@@ -237,3 +237,67 @@ async def test_a_plain_client_gets_no_snippets_or_markdown(plain_client: Languag
     )
     seed = next(s for s in symbols if s.name == "seed")
     assert seed.container_name == "shop"
+
+
+SHARED = """// shared: the registry and a web template
+let registry = "registry.example.com"
+
+template web(port: port = 3000) service {
+  command  = ["run"]
+  replicsa = 2
+  port     = port
+}
+"""
+
+APP = """import "./shared.kiln"
+import "std/rails"
+
+app shop {
+  image = "${registry}/shop:1.4.2"
+  service front = web(port = 8080) { }
+}
+"""
+
+
+@pytest.mark.asyncio
+async def test_imports(rich_client: LanguageClient, tmp_path):
+    """An error in an imported file is published on that file; the import says so; the
+    import path completes, hovers and goes to the file."""
+    client = rich_client
+    (tmp_path / "shared.kiln").write_text(SHARED)
+    (tmp_path / "app.kiln").write_text(APP)
+    app_uri = (tmp_path / "app.kiln").resolve().as_uri()
+    shared_uri = (tmp_path / "shared.kiln").resolve().as_uri()
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=app_uri, language_id="kiln", version=1, text=APP
+            )
+        )
+    )
+    for _ in range(20):
+        if shared_uri in client.diagnostics and app_uri in client.diagnostics:
+            break
+        await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    assert [d.code for d in client.diagnostics[shared_uri]] == ["K0101"]
+    assert client.diagnostics[shared_uri][0].range.start == position(SHARED, "replicsa")
+    pointer = next(d for d in client.diagnostics[app_uri] if d.code is None)
+    assert pointer.message == "`./shared.kiln` has 1 error"
+    assert pointer.related_information[0].location.uri == shared_uri
+
+    def at_app(needle: str, delta: int = 0):
+        return dict(
+            text_document=types.TextDocumentIdentifier(uri=app_uri),
+            position=position(APP, needle, delta),
+        )
+
+    items = await client.text_document_completion_async(
+        types.CompletionParams(**at_app("./shared", 2))
+    )
+    assert "./shared.kiln" in [i.label for i in items.items]
+    hover = await client.text_document_hover_async(types.HoverParams(**at_app("std/rails", 3)))
+    assert "standard module" in hover.contents.value
+    defs = await client.text_document_definition_async(
+        types.DefinitionParams(**at_app("shared.kiln", 1))
+    )
+    assert defs.uri == shared_uri
