@@ -115,7 +115,12 @@ pub fn run(a: &ImportArgs) -> u8 {
                     return EXIT_IO;
                 }
             }
-            if let Err(e) = crate::fsio::write_file_atomic(file, imported.text.as_bytes()) {
+            let written = match file.parent().filter(|p| !p.as_os_str().is_empty()) {
+                Some(parent) => std::fs::create_dir_all(parent),
+                None => Ok(()),
+            }
+            .and_then(|()| crate::fsio::write_file_atomic(file, imported.text.as_bytes()));
+            if let Err(e) = written {
                 fail(
                     codes::IMPORT_INTERNAL,
                     &format!("cannot write `{}`: {e} (the file is unchanged)", file.display()),

@@ -213,7 +213,7 @@ pub fn scaffold(a: &Answers) -> String {
 
 /// The scaffold in the canonical layout, checked: the text, or the diagnostics (with the
 /// source they point into) when it does not check clean.
-pub fn render(a: &Answers, file_name: &str) -> Result<String, (Source, crate::Analysis)> {
+pub fn render(a: &Answers, file_name: &str) -> Result<String, Box<(Source, crate::Analysis)>> {
     let raw = scaffold(a);
     let (ast, _) = crate::syntax::parse(crate::source::FileId(0), &raw);
     let text = crate::syntax::fmt::format(&ast, &raw);
@@ -222,7 +222,7 @@ pub fn render(a: &Answers, file_name: &str) -> Result<String, (Source, crate::An
     if analysis.diagnostics.is_empty() && analysis.model.is_some() {
         Ok(text)
     } else {
-        Err((source, analysis))
+        Err(Box::new((source, analysis)))
     }
 }
 
@@ -388,7 +388,8 @@ pub fn run(a: &InitArgs, printer: Printer) -> u8 {
     };
     let text = match render(&answers, &file.display().to_string()) {
         Ok(t) => t,
-        Err((source, analysis)) => {
+        Err(failed) => {
+            let (source, analysis) = *failed;
             printer.diagnostics(&analysis.diagnostics.0, &source.map);
             let (e, w) = count(&analysis.diagnostics.0);
             printer.summary(e, w);
@@ -442,10 +443,10 @@ mod tests {
         for t in Template::ALL {
             let text = match render(&answers(t), "app.kiln") {
                 Ok(text) => text,
-                Err((source, a)) => panic!(
+                Err(failed) => panic!(
                     "{}:\n{}",
                     t.name(),
-                    crate::diag::render::to_text(&a.diagnostics.0, &source.map, false)
+                    crate::diag::render::to_text(&failed.1.diagnostics.0, &failed.0.map, false)
                 ),
             };
             let (ast, d) = crate::syntax::parse(crate::source::FileId(0), &text);

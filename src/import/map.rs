@@ -85,6 +85,32 @@ fn mappable(v: &Value) -> bool {
     )
 }
 
+/// Whether the object fits its Kubernetes schema (k8s-openapi's types): only such
+/// objects are mapped, since their fields become typed kiln values and checked patches.
+fn schema_ok(v: &Value) -> bool {
+    use k8s_openapi::api::{apps::v1 as apps, autoscaling::v2 as hpa, batch::v1 as batch};
+    use k8s_openapi::api::{core::v1 as core, networking::v1 as net, policy::v1 as policy};
+    fn fits<T: serde::de::DeserializeOwned>(v: &Value) -> bool {
+        serde_json::from_value::<T>(v.clone()).is_ok()
+    }
+    match s(v, "/kind").unwrap_or_default() {
+        "Deployment" => fits::<apps::Deployment>(v),
+        "StatefulSet" => fits::<apps::StatefulSet>(v),
+        "DaemonSet" => fits::<apps::DaemonSet>(v),
+        "Job" => fits::<batch::Job>(v),
+        "CronJob" => fits::<batch::CronJob>(v),
+        "Service" => fits::<core::Service>(v),
+        "ConfigMap" => fits::<core::ConfigMap>(v),
+        "Secret" => fits::<core::Secret>(v),
+        "Namespace" => fits::<core::Namespace>(v),
+        "ServiceAccount" => fits::<core::ServiceAccount>(v),
+        "Ingress" => fits::<net::Ingress>(v),
+        "HorizontalPodAutoscaler" => fits::<hpa::HorizontalPodAutoscaler>(v),
+        "PodDisruptionBudget" => fits::<policy::PodDisruptionBudget>(v),
+        _ => false,
+    }
+}
+
 /// A kiln number (`250m`, `1.5`, `512Mi`) when the quantity is written that way.
 fn quantity(v: &Value) -> Option<String> {
     let t = match v {
@@ -136,6 +162,8 @@ pub struct Mapper<'a> {
     /// Names of ConfigMaps of the app read through `envFrom`/`configMapKeyRef`.
     folded: BTreeSet<String>,
     used_blocks: BTreeSet<String>,
+    /// Members of a kind and version kiln maps that fit their schema.
+    ok: BTreeSet<usize>,
     plan: AppPlan,
 }
 
@@ -149,6 +177,11 @@ impl<'a> Mapper<'a> {
             items: Vec::new(),
             folded: BTreeSet::new(),
             used_blocks: BTreeSet::new(),
+            ok: members
+                .iter()
+                .copied()
+                .filter(|&i| mappable(&objects[i]) && schema_ok(&objects[i]))
+                .collect(),
             plan: AppPlan {
                 name: app.to_owned(),
                 node: Node::new("app", Some(app)),
@@ -170,7 +203,7 @@ impl<'a> Mapper<'a> {
         self.members
             .iter()
             .copied()
-            .filter(|&i| s(&self.objects[i], "/kind") == Some(kind) && mappable(&self.objects[i]))
+            .filter(|&i| s(&self.objects[i], "/kind") == Some(kind) && self.ok.contains(&i))
             .collect()
     }
 
@@ -233,9 +266,13 @@ impl<'a> Mapper<'a> {
             .collect();
         if namespaces.len() == 1
             && let Some(ns) = namespaces.first()
-            && *ns != self.app
         {
-            self.plan.node.field("namespace", string(ns));
+            // A namespace Kubernetes would refuse is made a valid one (and reported by
+            // the round trip as a difference).
+            let valid = sanitize(ns, 63);
+            if valid != self.app {
+                self.plan.node.field("namespace", string(&valid));
+            }
         }
         match &image {
             Some(img) => {
@@ -266,6 +303,7 @@ impl<'a> Mapper<'a> {
             .iter()
             .map(|t| t.input)
             .chain(self.plan.absorbed.iter().map(|(i, _)| *i))
+            .chain(self.plan.raws.iter().map(|(_, i)| *i))
             .collect();
         let members: Vec<usize> = self.members.to_vec();
         for i in members {
@@ -283,8 +321,10 @@ impl<'a> Mapper<'a> {
         let o = &self.objects[i];
         let kind = s(o, "/kind").unwrap_or_default().to_owned();
         let name = s(o, "/metadata/name").unwrap_or_default().to_owned();
+        let fits = self.ok.contains(&i);
         match kind.as_str() {
-            "Secret" if mappable(o) => {
+            // Any Secret, even one that fits no schema: its data never goes anywhere.
+            "Secret" => {
                 let mut keys: Vec<String> = ["data", "stringData"]
                     .iter()
                     .filter_map(|k| o.get(*k).and_then(Value::as_object))
@@ -318,7 +358,7 @@ impl<'a> Mapper<'a> {
                 );
                 return;
             }
-            "Namespace" if mappable(o) => {
+            "Namespace" if fits => {
                 self.plan.absorbed.push((i, Absorbed::Generated));
                 self.note(
                     ItemKind::Mapped,
@@ -328,7 +368,7 @@ impl<'a> Mapper<'a> {
                 );
                 return;
             }
-            "ServiceAccount" if mappable(o) && name == self.app && o.as_object().is_some_and(|m| m.len() <= 3) => {
+            "ServiceAccount" if fits && name == self.app && o.as_object().is_some_and(|m| m.len() <= 3) => {
                 self.plan.absorbed.push((i, Absorbed::Generated));
                 self.note(
                     ItemKind::Mapped,
@@ -345,6 +385,8 @@ impl<'a> Mapper<'a> {
                 "apiVersion `{}` is not one kiln maps: carried raw",
                 s(o, "/apiVersion").unwrap_or_default()
             )
+        } else if mappable(o) && !fits {
+            "it does not fit the Kubernetes schema of its kind: carried raw".to_owned()
         } else if BUILTIN.contains(&kind.as_str()) || mappable(o) {
             "no kiln block models it here: carried raw".to_owned()
         } else {
@@ -494,6 +536,11 @@ impl<'a> Mapper<'a> {
         self.plan.targets.push(target);
         self.note(ItemKind::Mapped, i, "", format!("became `{block_kind} {name}`"));
         // Companions: Services, HPA, PDB, Ingress.
+        let services = if matches!(block_kind, "service" | "stateful") {
+            services
+        } else {
+            Vec::new()
+        };
         for (n, svc) in services.into_iter().enumerate() {
             self.service(svc, i, &name, block_kind, n == 0);
         }
@@ -551,7 +598,7 @@ impl<'a> Mapper<'a> {
         };
         let kiln_name = format!("{}-{block}", self.app);
         let node = self.plan.node.child(block_kind, Some(block));
-        if name != kiln_name {
+        if name != kiln_name && dns_1035(&name) {
             node.child("patch", Some("service"))
                 .path_field(&["metadata".into(), "name".into()], string(&name));
         }
@@ -1153,6 +1200,16 @@ fn projected_mentions(v: &Value, name: &str) -> bool {
     v.pointer("/projected/sources")
         .and_then(Value::as_array)
         .is_some_and(|ss| ss.iter().any(|x| s(x, "/configMap/name") == Some(name)))
+}
+
+/// A name a Service may have (what `patch service { metadata.name }` accepts).
+fn dns_1035(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b.len() <= 63
+        && b[0].is_ascii_lowercase()
+        && b.last().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
 }
 
 /// An image kiln would refuse as unpinned (`:latest`, no tag).

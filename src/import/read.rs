@@ -200,7 +200,12 @@ fn strip_server_defaults(v: &mut Value, kind: &str) {
             }
         }
         "Service" => {
-            for k in ["clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy"] {
+            // A headless Service's `clusterIP: None` is the author's; an address is the
+            // server's.
+            if spec.get("clusterIP") != Some(&json!("None")) {
+                spec.remove("clusterIP");
+            }
+            for k in ["clusterIPs", "ipFamilies", "ipFamilyPolicy"] {
                 spec.remove(k);
             }
             drop_default(spec, "sessionAffinity", json!("None"));

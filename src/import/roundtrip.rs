@@ -137,7 +137,8 @@ pub fn check(before: &[Value], after: &[Value], absorbed_config_maps: &[ObjectKe
                         path: c.path.clone(),
                         op,
                         category: classify(&c.path, op, &o.key.kind, env_same)
-                            .or_else(|| scratch(&c.path, op, c.after.as_ref())),
+                            .or_else(|| scratch(&c.path, op, c.after.as_ref()))
+                            .or_else(|| ordering(&c.path, op, c.before.as_ref())),
                     });
                 }
             }
@@ -211,16 +212,37 @@ fn classify(path: &str, op: &str, kind: &str, env_same: bool) -> Option<Category
     ];
     if OPERATIONAL.iter().any(|f| path.split('.').any(|seg| seg == *f || seg.starts_with(&format!("{f}["))))
         || matches!(last, "maxUnavailable" | "serviceName")
+        || (has("volumeClaimTemplates") && matches!(last, "apiVersion" | "kind"))
     {
         return Some(Category::Operational);
     }
     None
 }
 
+/// Ordering annotations removed as a whole `annotations` map (the input had no other).
+fn ordering(path: &str, op: &str, before: Option<&Value>) -> Option<Category> {
+    let only_ordering = before?.as_object()?.keys().all(|k| {
+        k.starts_with("helm.sh/hook")
+            || k.starts_with("argocd.argoproj.io/")
+            || k.starts_with("kapp.k14s.io/")
+    });
+    (op == "removed" && path.ends_with("metadata.annotations") && only_ordering)
+        .then_some(Category::Ordering)
+}
+
 /// The `/tmp` scratch volume kiln adds when the root filesystem is read-only, added as
 /// a whole list (the input had no volumes or mounts).
 fn scratch(path: &str, op: &str, after: Option<&Value>) -> Option<Category> {
     let field = path.rsplit('.').next().unwrap_or(path);
+    // A whole `metadata` kiln adds only to carry its labels (a CronJob's job template).
+    if op == "added"
+        && field == "metadata"
+        && after?
+            .as_object()
+            .is_some_and(|m| m.keys().all(|k| k == "labels"))
+    {
+        return Some(Category::Labels);
+    }
     let items = after?.as_array()?;
     let is_tmp = |v: &Value| {
         v.get("name").and_then(Value::as_str) == Some("kiln-tmp")
@@ -233,7 +255,7 @@ fn scratch(path: &str, op: &str, after: Option<&Value>) -> Option<Category> {
 /// The environment each container of an object sees: name → where its value comes
 /// from, with `envFrom` ConfigMaps expanded from `all` (later sources win, `env` wins
 /// over `envFrom`), by container name.
-fn effective_env(obj: &Value, all: &[Value]) -> BTreeMap<String, BTreeMap<String, String>> {
+fn effective_env(obj: &Value, all: &[Value]) -> BTreeMap<String, BTreeMap<String, Value>> {
     let pod = obj
         .pointer("/spec/template/spec")
         .or_else(|| obj.pointer("/spec/jobTemplate/spec/template/spec"));
@@ -261,15 +283,15 @@ fn effective_env(obj: &Value, all: &[Value]) -> BTreeMap<String, BTreeMap<String
                 match cm.and_then(|cm| cm.get("data")).and_then(Value::as_object) {
                     Some(data) => {
                         for (k, v) in data {
-                            env.insert(k.clone(), format!("value:{v}"));
+                            env.insert(k.clone(), v.clone());
                         }
                     }
                     None => {
-                        env.insert(format!("*configmap:{n}"), String::new());
+                        env.insert(format!("*configmap:{n}"), Value::Null);
                     }
                 }
             } else if let Some(n) = src.pointer("/secretRef/name").and_then(Value::as_str) {
-                env.insert(format!("*secret:{n}"), String::new());
+                env.insert(format!("*secret:{n}"), Value::Null);
             }
         }
         for e in c.get("env").and_then(Value::as_array).into_iter().flatten() {
@@ -277,9 +299,9 @@ fn effective_env(obj: &Value, all: &[Value]) -> BTreeMap<String, BTreeMap<String
                 continue;
             };
             let v = match e.get("value") {
-                Some(v) => format!("value:{v}"),
+                Some(v) => v.clone(),
                 None => {
-                    let mut r = e.get("valueFrom").cloned().unwrap_or(Value::Null);
+                    let r = e.get("valueFrom").cloned().unwrap_or(Value::Null);
                     // Resolve a key of a ConfigMap to its value, as envFrom does.
                     if let (Some(n), Some(k)) = (
                         r.pointer("/configMapKeyRef/name").and_then(Value::as_str),
@@ -292,10 +314,9 @@ fn effective_env(obj: &Value, all: &[Value]) -> BTreeMap<String, BTreeMap<String
                         })
                         .and_then(|cm| cm.get("data").and_then(|d| d.get(k)))
                     {
-                        r = val.clone();
-                        format!("value:{r}")
+                        val.clone()
                     } else {
-                        format!("ref:{r}")
+                        serde_json::json!({ "ref": r })
                     }
                 }
             };

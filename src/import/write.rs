@@ -173,7 +173,30 @@ pub fn render(header: &[String], nodes: &[Node]) -> String {
     out
 }
 
+/// Wraps a comment at about 90 columns (a long word stays whole).
+fn wrap(text: &str) -> String {
+    let mut out = String::new();
+    for para in text.lines() {
+        let mut line = String::new();
+        for word in para.split(' ') {
+            if !line.is_empty() && line.len() + word.len() + 1 > 90 {
+                out.push_str(&line);
+                out.push('\n');
+                line.clear();
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
 fn comment_lines(out: &mut String, text: &str, depth: usize) {
+    let text = &wrap(text);
     for line in text.lines() {
         out.push_str(&"  ".repeat(depth));
         if line.is_empty() {
