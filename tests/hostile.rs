@@ -708,3 +708,170 @@ fn env_over_one_mebibyte_is_refused() {
         "a 2 MiB ConfigMap cannot be applied: kiln must say so"
     );
 }
+
+// ---- imports --------------------------------------------------------------------------
+
+/// A directory of `n` app files that each import `./common.kiln`.
+fn fan_out(n: usize) -> tempfile::TempDir {
+    let w = tempdir();
+    std::fs::write(
+        w.path().join("common.kiln"),
+        "let registry = \"registry.example.com/shop\"\n",
+    )
+    .unwrap();
+    for i in 0..n {
+        std::fs::write(
+            w.path().join(format!("app{i:04}.kiln")),
+            format!(
+                "import \"./common.kiln\"\n\napp a{i} {{\n  image = \"${{registry}}/a:1\"\n  worker w {{ command = [\"x\"] }}\n}}\n"
+            ),
+        )
+        .unwrap();
+    }
+    w
+}
+
+#[test]
+fn a_module_imported_by_1000_files() {
+    let w = fan_out(1000);
+    let dir = w.path().to_path_buf();
+    let d = bounded("1,000 files importing one module", secs(120), move || {
+        let source = Source::from_dir(&dir).expect("workspace");
+        kiln::analyze(&source, &Options::default()).diagnostics
+    });
+    assert!(!d.has_errors(), "{:?}", codes_of(&d));
+}
+
+/// `f0` imports `f1`, which imports `f2`, … `f{n-1}`; with `cycle`, the last imports `f0`.
+fn import_chain(n: usize, cycle: bool) -> (tempfile::TempDir, PathBuf) {
+    let w = tempdir();
+    for i in 0..n {
+        let next = if i + 1 < n {
+            format!("import \"./f{}.kiln\"\n", i + 1)
+        } else if cycle {
+            "import \"./f0.kiln\"\n".to_string()
+        } else {
+            String::new()
+        };
+        let body = if i == 0 {
+            app("  worker w { command = [\"x\"] }\n")
+        } else {
+            format!("let _v{i} = \"x\"\n")
+        };
+        std::fs::write(w.path().join(format!("f{i}.kiln")), format!("{next}{body}")).unwrap();
+    }
+    let entry = w.path().join("f0.kiln");
+    (w, entry)
+}
+
+#[test]
+fn a_chain_of_1000_imports() {
+    let (_w, entry) = import_chain(1000, false);
+    let d = bounded("a chain of 1,000 imports", secs(120), move || {
+        let source = Source::from_path(&entry).expect("read");
+        kiln::analyze(&source, &Options::default()).diagnostics
+    });
+    // Accepted, or refused with a diagnostic: never a stack overflow or a hang.
+    eprintln!("{:?}", codes_of(&d));
+}
+
+#[test]
+fn a_cycle_of_1000_imports() {
+    let (_w, entry) = import_chain(1000, true);
+    let d = bounded("a cycle of 1,000 imports", secs(120), move || {
+        let source = Source::from_path(&entry).expect("read");
+        kiln::analyze(&source, &Options::default()).diagnostics
+    });
+    assert!(d.has_errors(), "an import cycle must be reported");
+}
+
+// ---- YAML read by `kiln diff --against` -----------------------------------------------
+
+/// Runs `kiln diff app.kiln --against input.yaml` on `yaml` (a small valid app on the
+/// other side) within `limit`; returns the exit code and stderr.
+fn diff_against(what: &str, yaml: Vec<u8>, limit: Duration) -> (i32, String) {
+    let w = tempdir();
+    std::fs::write(
+        w.path().join("app.kiln"),
+        app("  worker w { command = [\"x\"] }\n"),
+    )
+    .unwrap();
+    let input_len = yaml.len();
+    std::fs::write(w.path().join("input.yaml"), yaml).unwrap();
+    let cwd = w.path().to_path_buf();
+    let o = bounded(what, limit, move || {
+        run_kiln(&["diff", "app.kiln", "--against", "input.yaml"], &cwd)
+    });
+    drop(w);
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(!err.contains("panicked"), "{what}: {err}");
+    // Output proportional to the input at most (a removed object is printed whole).
+    assert!(
+        o.stdout.len() + o.stderr.len() < 1024 * 1024 + 2 * input_len,
+        "{what}: {} bytes of output",
+        o.stdout.len() + o.stderr.len()
+    );
+    (o.status.code().unwrap_or(-1), err)
+}
+
+#[test]
+fn diff_against_a_billion_laughs() {
+    let mut yaml = String::from(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: lol}\ndata:\n  a0: &a0 \"lol\"\n",
+    );
+    for i in 1..10 {
+        let refs = vec![format!("*a{}", i - 1); 10].join(", ");
+        yaml.push_str(&format!("  a{i}: &a{i} [{refs}]\n"));
+    }
+    yaml.push_str("  boom: *a9\n");
+    let (code, err) = diff_against("YAML alias bomb", yaml.into_bytes(), secs(30));
+    assert_eq!(code, 2, "{err}");
+    // serde_yaml's own guard ("repetition limit exceeded") or kiln's expansion budget.
+    assert!(err.contains("limit") || err.contains("alias"), "{err}");
+}
+
+#[test]
+fn diff_against_deep_nesting() {
+    let flow = format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: deep}}\ndata: {}1{}\n",
+        "[".repeat(DEEP),
+        "]".repeat(DEEP)
+    );
+    let (code, err) = diff_against("10,000 nested YAML lists", flow.into_bytes(), secs(30));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("nesting"), "{err}");
+    let maps = format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: deep}}\ndata: {}1{}\n",
+        "{a: ".repeat(DEEP),
+        "}".repeat(DEEP)
+    );
+    let (code, err) = diff_against("10,000 nested YAML maps", maps.into_bytes(), secs(30));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("nesting"), "{err}");
+}
+
+#[test]
+fn diff_against_duplicate_keys() {
+    let yaml = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\ndata: {}\n";
+    let (code, err) = diff_against("duplicate YAML keys", yaml.into(), secs(30));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("duplicate"), "{err}");
+}
+
+#[test]
+fn diff_against_huge_scalars() {
+    // 40 MB in one value: read (under the 64 MiB limit) and compared in bounded time;
+    // 70 MB: refused at the limit without reading the rest.
+    let big = |n: usize| {
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: big, namespace: a}}\ndata:\n  v: \"{}\"\n",
+            "x".repeat(n)
+        )
+        .into_bytes()
+    };
+    let (code, err) = diff_against("a 40 MB YAML scalar", big(40 << 20), secs(120));
+    assert!(code == 0 || code == 1, "{err}");
+    let (code, err) = diff_against("a 70 MB YAML scalar", big(70 << 20), secs(60));
+    assert!(code == 2 || code == 3, "{err}");
+    assert!(err.contains("64 MiB"), "{err}");
+}
