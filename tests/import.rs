@@ -351,7 +351,7 @@ fn command_line() {
     let (code, _, err) = run_in(&dir, &["import", "-"], Some(crd));
     assert_eq!(code, 2);
     assert!(err.contains(&format!("error[{}]", codes::IMPORT_NEEDS_OUTPUT)), "{err}");
-    // K0705 (the generated text does not compile) has no input that triggers it: the
-    // message and the saved text are exercised by `internal_error_is_explained`.
+    // K0705 (the generated text does not compile) has no known input that triggers it:
+    // only its explanation is checked here.
     assert!(codes::IMPORT_INTERNAL.info().explanation.contains("saved"));
 }
