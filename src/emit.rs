@@ -79,6 +79,11 @@ pub fn value_to_yaml(value: &Value) -> String {
     out
 }
 
+/// Appends one YAML document (no `---`) for any JSON value.
+pub(crate) fn write_value(out: &mut String, v: &Value) {
+    write_document(out, v);
+}
+
 fn write_document(out: &mut String, v: &Value) {
     match v {
         Value::Object(m) if !m.is_empty() => write_map(out, m, 0, false),
@@ -151,17 +156,24 @@ fn write_scalar(out: &mut String, v: &Value, indent: usize) {
         Value::Number(n) => {
             let _ = writeln!(out, "{n}");
         }
-        Value::String(s) => {
-            if s.contains('\n') && block_safe(s) {
-                write_block(out, s, indent);
-            } else {
-                write_string(out, s);
-                out.push('\n');
-            }
-        }
+        Value::String(s) => write_string_value(out, s, indent),
         Value::Array(_) => out.push_str("[]\n"),
         Value::Object(_) => out.push_str("{}\n"),
     }
+}
+
+/// A string value and its newline: plain, a literal block (several lines), or quoted.
+/// (A plain-safe string has no newline, so it is tried first: the cheaper test.)
+fn write_string_value(out: &mut String, s: &str, indent: usize) {
+    if plain_safe(s) {
+        out.push_str(s);
+    } else if s.contains('\n') && block_safe(s) {
+        write_block(out, s, indent);
+        return;
+    } else {
+        write_quoted(out, s);
+    }
+    out.push('\n');
 }
 
 fn write_key(out: &mut String, k: &str) {
@@ -231,6 +243,24 @@ const RESERVED: [&str; 22] = [
     "+.inf", ".nan", "Y", "N", "NULL", "Null", "TRUE", "FALSE",
 ];
 
+/// Whether `s` is one of [`RESERVED`], in any case.
+fn reserved(s: &str) -> bool {
+    s.len() <= 6 && RESERVED.iter().any(|r| r.eq_ignore_ascii_case(s))
+}
+
+/// Bytes that need no further thought in a plain scalar that starts with a letter:
+/// letters, digits, `-`, `_`, `.`, `/` (most keys, names and label values).
+const SIMPLE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'/');
+        b += 1;
+    }
+    t
+};
+
 /// Whether `s` can be written as a plain scalar and read back as the same string by
 /// any YAML loader.
 pub fn plain_safe(s: &str) -> bool {
@@ -238,10 +268,36 @@ pub fn plain_safe(s: &str) -> bool {
     let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
         return false;
     };
+    // The common case, decided in one pass: a letter, then only simple bytes. None of the
+    // rules below can apply but the reserved words (no indicator, space, colon, control
+    // character or non-ASCII byte; a letter first is neither a number nor `...`).
+    if first.is_ascii_alphabetic() && bytes.iter().all(|&b| SIMPLE[usize::from(b)]) {
+        return !reserved(s);
+    }
     if first == b' ' || last == b' ' || last == b':' {
         return false;
     }
-    if b"-?:,[]{}#&*!|>'\"%@`".contains(&first) {
+    if matches!(
+        first,
+        b'-' | b'?'
+            | b':'
+            | b','
+            | b'['
+            | b']'
+            | b'{'
+            | b'}'
+            | b'#'
+            | b'&'
+            | b'*'
+            | b'!'
+            | b'|'
+            | b'>'
+            | b'\''
+            | b'"'
+            | b'%'
+            | b'@'
+            | b'`'
+    ) {
         return false;
     }
     // One pass over the bytes: `: `, ` #`, tabs, newlines, control characters; anything
@@ -258,7 +314,7 @@ pub fn plain_safe(s: &str) -> bool {
     if !ascii && s.chars().any(|c| !printable(c)) {
         return false;
     }
-    if bytes.len() <= 6 && RESERVED.iter().any(|r| r.eq_ignore_ascii_case(s)) {
+    if reserved(s) {
         return false;
     }
     if s.starts_with("...") {
@@ -305,6 +361,612 @@ fn write_quoted(out: &mut String, s: &str) {
     out.push('"');
 }
 
+/// Writes `value` as one YAML document (no `---`), byte for byte what
+/// [`value_to_yaml`] writes for `serde_json::to_value(value)` with the top-level keys in
+/// the conventional order (`apiVersion`, `kind`, `metadata`, then the rest, as
+/// `lower` arranges them), but without building the JSON tree: the typed object is
+/// serialized straight to text. Forms the writer does not handle (floats, bytes, enum
+/// variants with data, 128-bit integers, non-string map keys, a repeated top-level key)
+/// fall back to the tree, so the text is always the tree's.
+pub fn typed_to_yaml<T: serde::Serialize + ?Sized>(out: &mut String, value: &T) {
+    let start = out.len();
+    let direct = value.serialize(typed::Ser {
+        out: &mut *out,
+        ctx: typed::Ctx::Top,
+    });
+    if direct.is_err() {
+        out.truncate(start);
+        match serde_json::to_value(value) {
+            Ok(v) => write_document(out, &crate::lower::conventional_order(v)),
+            // What serde_json cannot represent is written as the tree would be: null.
+            Err(_) => out.push_str("null\n"),
+        }
+    }
+}
+
+/// The serde `Serializer` behind [`typed_to_yaml`]. It mirrors [`write_document`]: a
+/// mapping or sequence is only known to be empty (`{}`, `[]` on the key's line) once it
+/// ends, so the line break after its key is written when its first entry comes.
+mod typed {
+    use super::{pad, write_string, write_string_value};
+    use serde::ser::{self, Serialize};
+    use std::fmt;
+
+    /// Anything the direct writer does not handle; the caller falls back to the tree.
+    #[derive(Debug)]
+    pub struct Unsupported;
+
+    impl fmt::Display for Unsupported {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("not written directly")
+        }
+    }
+    impl std::error::Error for Unsupported {}
+    impl ser::Error for Unsupported {
+        fn custom<M: fmt::Display>(_: M) -> Self {
+            Unsupported
+        }
+    }
+
+    type Res = Result<(), Unsupported>;
+
+    /// Where a value is written.
+    #[derive(Clone, Copy)]
+    pub enum Ctx {
+        /// The document itself.
+        Top,
+        /// After `key:`; nested lines start at the given column.
+        MapValue(usize),
+        /// After `- `; nested lines start at the given column.
+        SeqItem(usize),
+    }
+
+    impl Ctx {
+        /// The column of the lines of a block scalar or a nested collection.
+        fn indent(self) -> usize {
+            match self {
+                Ctx::Top => 0,
+                Ctx::MapValue(i) | Ctx::SeqItem(i) => i,
+            }
+        }
+    }
+
+    /// Serializes one value.
+    pub struct Ser<'o> {
+        pub out: &'o mut String,
+        pub ctx: Ctx,
+    }
+
+    impl<'o> Ser<'o> {
+        /// A scalar's text after `key:` (a space first) or `- `, and its newline.
+        fn scalar(self, text: &str) -> Res {
+            if let Ctx::MapValue(_) = self.ctx {
+                self.out.push(' ');
+            }
+            self.out.push_str(text);
+            self.out.push('\n');
+            Ok(())
+        }
+
+        fn string(self, s: &str) -> Res {
+            if let Ctx::MapValue(_) = self.ctx {
+                self.out.push(' ');
+            }
+            // A top-level block scalar is indented by 2, as `write_document` does.
+            let indent = match self.ctx {
+                Ctx::Top => 2,
+                c => c.indent(),
+            };
+            write_string_value(self.out, s, indent);
+            Ok(())
+        }
+
+        fn int(self, n: impl itoa_like::Int) -> Res {
+            let mut buf = [0u8; 24];
+            let text = n.write(&mut buf);
+            self.scalar(text)
+        }
+
+        fn map(self) -> Map<'o> {
+            Map {
+                start: self.out.len(),
+                out: self.out,
+                ctx: self.ctx,
+                count: 0,
+                top: Vec::new(),
+            }
+        }
+
+        fn seq(self) -> Seq<'o> {
+            Seq {
+                out: self.out,
+                ctx: self.ctx,
+                count: 0,
+            }
+        }
+    }
+
+    /// Integer formatting without `fmt` machinery.
+    mod itoa_like {
+        pub trait Int: Copy {
+            fn write(self, buf: &mut [u8; 24]) -> &str;
+        }
+        fn digits(mut n: u64, neg: bool, buf: &mut [u8; 24]) -> &str {
+            let mut i = buf.len();
+            loop {
+                i -= 1;
+                buf[i] = b'0' + (n % 10) as u8;
+                n /= 10;
+                if n == 0 {
+                    break;
+                }
+            }
+            if neg {
+                i -= 1;
+                buf[i] = b'-';
+            }
+            std::str::from_utf8(&buf[i..]).unwrap_or("0")
+        }
+        impl Int for u64 {
+            fn write(self, buf: &mut [u8; 24]) -> &str {
+                digits(self, false, buf)
+            }
+        }
+        impl Int for i64 {
+            fn write(self, buf: &mut [u8; 24]) -> &str {
+                digits(self.unsigned_abs(), self < 0, buf)
+            }
+        }
+    }
+
+    impl<'o> ser::Serializer for Ser<'o> {
+        type Ok = ();
+        type Error = Unsupported;
+        type SerializeSeq = Seq<'o>;
+        type SerializeTuple = Seq<'o>;
+        type SerializeTupleStruct = Seq<'o>;
+        type SerializeTupleVariant = ser::Impossible<(), Unsupported>;
+        type SerializeMap = Map<'o>;
+        type SerializeStruct = Map<'o>;
+        type SerializeStructVariant = ser::Impossible<(), Unsupported>;
+
+        fn serialize_bool(self, v: bool) -> Res {
+            self.scalar(if v { "true" } else { "false" })
+        }
+        fn serialize_i8(self, v: i8) -> Res {
+            self.int(i64::from(v))
+        }
+        fn serialize_i16(self, v: i16) -> Res {
+            self.int(i64::from(v))
+        }
+        fn serialize_i32(self, v: i32) -> Res {
+            self.int(i64::from(v))
+        }
+        fn serialize_i64(self, v: i64) -> Res {
+            self.int(v)
+        }
+        fn serialize_u8(self, v: u8) -> Res {
+            self.int(u64::from(v))
+        }
+        fn serialize_u16(self, v: u16) -> Res {
+            self.int(u64::from(v))
+        }
+        fn serialize_u32(self, v: u32) -> Res {
+            self.int(u64::from(v))
+        }
+        fn serialize_u64(self, v: u64) -> Res {
+            self.int(v)
+        }
+        fn serialize_f32(self, _: f32) -> Res {
+            Err(Unsupported)
+        }
+        fn serialize_f64(self, _: f64) -> Res {
+            Err(Unsupported)
+        }
+        fn serialize_char(self, v: char) -> Res {
+            self.string(v.encode_utf8(&mut [0; 4]))
+        }
+        fn serialize_str(self, v: &str) -> Res {
+            self.string(v)
+        }
+        fn serialize_bytes(self, _: &[u8]) -> Res {
+            Err(Unsupported)
+        }
+        fn serialize_none(self) -> Res {
+            self.scalar("null")
+        }
+        fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Res {
+            value.serialize(self)
+        }
+        fn serialize_unit(self) -> Res {
+            self.scalar("null")
+        }
+        fn serialize_unit_struct(self, _: &'static str) -> Res {
+            self.scalar("null")
+        }
+        fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Res {
+            self.string(variant)
+        }
+        fn serialize_newtype_struct<T: Serialize + ?Sized>(
+            self,
+            _: &'static str,
+            value: &T,
+        ) -> Res {
+            value.serialize(self)
+        }
+        fn serialize_newtype_variant<T: Serialize + ?Sized>(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: &T,
+        ) -> Res {
+            Err(Unsupported)
+        }
+        fn serialize_seq(self, _: Option<usize>) -> Result<Seq<'o>, Unsupported> {
+            Ok(self.seq())
+        }
+        fn serialize_tuple(self, _: usize) -> Result<Seq<'o>, Unsupported> {
+            Ok(self.seq())
+        }
+        fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Seq<'o>, Unsupported> {
+            Ok(self.seq())
+        }
+        fn serialize_tuple_variant(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: usize,
+        ) -> Result<Self::SerializeTupleVariant, Unsupported> {
+            Err(Unsupported)
+        }
+        fn serialize_map(self, _: Option<usize>) -> Result<Map<'o>, Unsupported> {
+            Ok(self.map())
+        }
+        fn serialize_struct(self, name: &'static str, _: usize) -> Result<Map<'o>, Unsupported> {
+            // serde_json's own special structs (arbitrary numbers, raw values).
+            if name.starts_with("$serde_json") {
+                return Err(Unsupported);
+            }
+            Ok(self.map())
+        }
+        fn serialize_struct_variant(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: usize,
+        ) -> Result<Self::SerializeStructVariant, Unsupported> {
+            Err(Unsupported)
+        }
+    }
+
+    /// A mapping being written. At the top level the entries' byte ranges are kept, to
+    /// put them in the conventional order at the end.
+    pub struct Map<'o> {
+        out: &'o mut String,
+        ctx: Ctx,
+        count: usize,
+        start: usize,
+        /// Top level only: (key, start, end) of each entry written so far.
+        top: Vec<(String, usize, usize)>,
+    }
+
+    impl Map<'_> {
+        fn key_str(&mut self, key: &str) -> Res {
+            let entry_start = self.out.len();
+            match (self.ctx, self.count) {
+                (Ctx::MapValue(i), 0) => {
+                    self.out.push('\n');
+                    pad(self.out, i);
+                }
+                (Ctx::SeqItem(_), 0) | (Ctx::Top, _) => {}
+                (c, _) => pad(self.out, c.indent()),
+            }
+            self.count += 1;
+            write_string(self.out, key);
+            self.out.push(':');
+            if let Ctx::Top = self.ctx {
+                if self.top.iter().any(|(k, _, _)| k == key) {
+                    // A repeated key replaces the first in a JSON object.
+                    return Err(Unsupported);
+                }
+                self.top.push((key.to_owned(), entry_start, entry_start));
+            }
+            Ok(())
+        }
+
+        fn value<T: Serialize + ?Sized>(&mut self, value: &T) -> Res {
+            let child = match self.ctx {
+                Ctx::Top => Ctx::MapValue(2),
+                c => Ctx::MapValue(c.indent() + 2),
+            };
+            value.serialize(Ser {
+                out: &mut *self.out,
+                ctx: child,
+            })?;
+            if let Some(last) = self.top.last_mut() {
+                last.2 = self.out.len();
+            }
+            Ok(())
+        }
+
+        fn finish(self) -> Res {
+            if self.count == 0 {
+                let text = match self.ctx {
+                    Ctx::MapValue(_) => " {}\n",
+                    _ => "{}\n",
+                };
+                self.out.push_str(text);
+                return Ok(());
+            }
+            if let Ctx::Top = self.ctx {
+                reorder_top(self.out, self.start, &self.top);
+            }
+            Ok(())
+        }
+    }
+
+    /// `lower::conventional_order` on text: `apiVersion`, `kind`, `metadata`, then the
+    /// other entries in their order, unless the third key already is `metadata` (or there
+    /// are fewer than three).
+    fn reorder_top(out: &mut String, start: usize, entries: &[(String, usize, usize)]) {
+        if entries.get(2).is_none_or(|(k, _, _)| k == "metadata") {
+            return;
+        }
+        let first = ["apiVersion", "kind", "metadata"];
+        let tail = out.split_off(start);
+        let text = |s: usize, e: usize| tail.get(s - start..e - start).unwrap_or_default();
+        for key in first {
+            if let Some((_, s, e)) = entries.iter().find(|(k, _, _)| k == key) {
+                out.push_str(text(*s, *e));
+            }
+        }
+        for (k, s, e) in entries {
+            if !first.contains(&k.as_str()) {
+                out.push_str(text(*s, *e));
+            }
+        }
+    }
+
+    /// A map key as JSON would have it: a string (integers, booleans and unit variants
+    /// written as text); anything else is not a JSON object key.
+    struct KeyText(String);
+
+    impl ser::Serializer for &mut KeyText {
+        type Ok = ();
+        type Error = Unsupported;
+        type SerializeSeq = ser::Impossible<(), Unsupported>;
+        type SerializeTuple = ser::Impossible<(), Unsupported>;
+        type SerializeTupleStruct = ser::Impossible<(), Unsupported>;
+        type SerializeTupleVariant = ser::Impossible<(), Unsupported>;
+        type SerializeMap = ser::Impossible<(), Unsupported>;
+        type SerializeStruct = ser::Impossible<(), Unsupported>;
+        type SerializeStructVariant = ser::Impossible<(), Unsupported>;
+
+        fn serialize_bool(self, v: bool) -> Res {
+            self.0.push_str(if v { "true" } else { "false" });
+            Ok(())
+        }
+        fn serialize_i8(self, v: i8) -> Res {
+            self.serialize_i64(i64::from(v))
+        }
+        fn serialize_i16(self, v: i16) -> Res {
+            self.serialize_i64(i64::from(v))
+        }
+        fn serialize_i32(self, v: i32) -> Res {
+            self.serialize_i64(i64::from(v))
+        }
+        fn serialize_i64(self, v: i64) -> Res {
+            self.0.push_str(&v.to_string());
+            Ok(())
+        }
+        fn serialize_u8(self, v: u8) -> Res {
+            self.serialize_u64(u64::from(v))
+        }
+        fn serialize_u16(self, v: u16) -> Res {
+            self.serialize_u64(u64::from(v))
+        }
+        fn serialize_u32(self, v: u32) -> Res {
+            self.serialize_u64(u64::from(v))
+        }
+        fn serialize_u64(self, v: u64) -> Res {
+            self.0.push_str(&v.to_string());
+            Ok(())
+        }
+        fn serialize_f32(self, _: f32) -> Res {
+            Err(Unsupported)
+        }
+        fn serialize_f64(self, _: f64) -> Res {
+            Err(Unsupported)
+        }
+        fn serialize_char(self, v: char) -> Res {
+            self.0.push(v);
+            Ok(())
+        }
+        fn serialize_str(self, v: &str) -> Res {
+            self.0.push_str(v);
+            Ok(())
+        }
+        fn serialize_bytes(self, _: &[u8]) -> Res {
+            Err(Unsupported)
+        }
+        fn serialize_none(self) -> Res {
+            Err(Unsupported)
+        }
+        fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Res {
+            Err(Unsupported)
+        }
+        fn serialize_unit(self) -> Res {
+            Err(Unsupported)
+        }
+        fn serialize_unit_struct(self, _: &'static str) -> Res {
+            Err(Unsupported)
+        }
+        fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Res {
+            self.0.push_str(variant);
+            Ok(())
+        }
+        fn serialize_newtype_struct<T: Serialize + ?Sized>(
+            self,
+            _: &'static str,
+            value: &T,
+        ) -> Res {
+            value.serialize(self)
+        }
+        fn serialize_newtype_variant<T: Serialize + ?Sized>(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: &T,
+        ) -> Res {
+            Err(Unsupported)
+        }
+        fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Unsupported> {
+            Err(Unsupported)
+        }
+        fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Unsupported> {
+            Err(Unsupported)
+        }
+        fn serialize_tuple_struct(
+            self,
+            _: &'static str,
+            _: usize,
+        ) -> Result<Self::SerializeTupleStruct, Unsupported> {
+            Err(Unsupported)
+        }
+        fn serialize_tuple_variant(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: usize,
+        ) -> Result<Self::SerializeTupleVariant, Unsupported> {
+            Err(Unsupported)
+        }
+        fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Unsupported> {
+            Err(Unsupported)
+        }
+        fn serialize_struct(
+            self,
+            _: &'static str,
+            _: usize,
+        ) -> Result<Self::SerializeStruct, Unsupported> {
+            Err(Unsupported)
+        }
+        fn serialize_struct_variant(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: usize,
+        ) -> Result<Self::SerializeStructVariant, Unsupported> {
+            Err(Unsupported)
+        }
+    }
+
+    impl ser::SerializeMap for Map<'_> {
+        type Ok = ();
+        type Error = Unsupported;
+        fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Res {
+            let mut k = KeyText(String::new());
+            key.serialize(&mut k)?;
+            self.key_str(&k.0)
+        }
+        fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Res {
+            self.value(value)
+        }
+        fn end(self) -> Res {
+            self.finish()
+        }
+    }
+
+    impl ser::SerializeStruct for Map<'_> {
+        type Ok = ();
+        type Error = Unsupported;
+        fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Res {
+            self.key_str(key)?;
+            self.value(value)
+        }
+        fn end(self) -> Res {
+            self.finish()
+        }
+    }
+
+    /// A sequence being written.
+    pub struct Seq<'o> {
+        out: &'o mut String,
+        ctx: Ctx,
+        count: usize,
+    }
+
+    impl Seq<'_> {
+        fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Res {
+            let indent = self.ctx.indent();
+            match (self.ctx, self.count) {
+                (Ctx::MapValue(i), 0) => {
+                    self.out.push('\n');
+                    pad(self.out, i);
+                }
+                (Ctx::SeqItem(_), 0) | (Ctx::Top, 0) => {}
+                _ => pad(self.out, indent),
+            }
+            self.count += 1;
+            self.out.push_str("- ");
+            value.serialize(Ser {
+                out: &mut *self.out,
+                ctx: Ctx::SeqItem(indent + 2),
+            })
+        }
+
+        fn finish(self) -> Res {
+            if self.count == 0 {
+                let text = match self.ctx {
+                    Ctx::MapValue(_) => " []\n",
+                    _ => "[]\n",
+                };
+                self.out.push_str(text);
+            }
+            Ok(())
+        }
+    }
+
+    impl ser::SerializeSeq for Seq<'_> {
+        type Ok = ();
+        type Error = Unsupported;
+        fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Res {
+            self.element(value)
+        }
+        fn end(self) -> Res {
+            self.finish()
+        }
+    }
+
+    impl ser::SerializeTuple for Seq<'_> {
+        type Ok = ();
+        type Error = Unsupported;
+        fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Res {
+            self.element(value)
+        }
+        fn end(self) -> Res {
+            self.finish()
+        }
+    }
+
+    impl ser::SerializeTupleStruct for Seq<'_> {
+        type Ok = ();
+        type Error = Unsupported;
+        fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Res {
+            self.element(value)
+        }
+        fn end(self) -> Res {
+            self.finish()
+        }
+    }
+}
+
 /// Writes the bundle under `dir`: one directory per app, one file per release phase and
 /// job step (`01-setup.yaml`, `02-pre-deploy.yaml`, `03-install-jobs.yaml`,
 /// `04-deploy.yaml`, ...), numbered in apply order (see [`order::bundle_files`]).
@@ -346,6 +1008,104 @@ mod tests {
         assert_eq!(parallel, sequential);
         assert_eq!(to_yaml(&objects[..3]), write_documents(&objects[..3], true));
         assert_eq!(to_yaml(&[]), "");
+    }
+
+    #[test]
+    fn typed_writing_is_the_tree_writing() {
+        use std::collections::BTreeMap;
+        #[derive(serde::Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Inner {
+            name: String,
+            empty_map: BTreeMap<String, String>,
+            empty_list: Vec<u8>,
+            nested: Vec<Vec<i64>>,
+            maps: Vec<BTreeMap<String, Inner2>>,
+            none: Option<String>,
+        }
+        #[derive(serde::Serialize)]
+        struct Inner2 {
+            text: String,
+            flag: bool,
+        }
+        #[derive(serde::Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Top {
+            api_version: &'static str,
+            kind: &'static str,
+            data: BTreeMap<String, String>,
+            metadata: Inner,
+            spec: Vec<Inner2>,
+            unit: (),
+            port: u16,
+            neg: i32,
+        }
+        let strings = [
+            "plain",
+            "yes",
+            "No",
+            "",
+            " lead",
+            "a: b",
+            "1.0",
+            "12:30",
+            "multi\nline\n",
+            "tab\there\n",
+            "\n\n",
+            "x\n  y",
+            "é",
+            "-x",
+            "a\u{7}",
+            "...",
+            "2024-05-01",
+        ];
+        let data: BTreeMap<String, String> = strings
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (format!("k{i}-{s}"), (*s).to_owned()))
+            .collect();
+        let inner2 = |t: &str| Inner2 {
+            text: t.to_owned(),
+            flag: t.is_empty(),
+        };
+        let top = Top {
+            api_version: "v1",
+            kind: "Thing",
+            data,
+            metadata: Inner {
+                name: "n".into(),
+                empty_map: BTreeMap::new(),
+                empty_list: Vec::new(),
+                nested: vec![vec![1, -2], vec![], vec![3]],
+                maps: vec![
+                    BTreeMap::new(),
+                    [("a".to_owned(), inner2("multi\nline"))].into(),
+                ],
+                none: None,
+            },
+            spec: strings.iter().map(|s| inner2(s)).collect(),
+            unit: (),
+            port: 8080,
+            neg: -1,
+        };
+        let mut direct = String::new();
+        typed_to_yaml(&mut direct, &top);
+        let tree =
+            crate::lower::conventional_order(serde_json::to_value(&top).expect("serializes"));
+        assert_eq!(direct, value_to_yaml(&tree));
+        assert!(direct.starts_with("apiVersion: v1\nkind: Thing\nmetadata:\n"));
+        // Scalars and collections at the top, and a float (written through the tree).
+        for v in [
+            serde_json::json!("a\nb"),
+            serde_json::json!([]),
+            serde_json::json!({}),
+            serde_json::json!([[1], {"a": []}]),
+            serde_json::json!({"f": 1.5}),
+        ] {
+            let mut direct = String::new();
+            typed_to_yaml(&mut direct, &v);
+            assert_eq!(direct, value_to_yaml(&v), "{v}");
+        }
     }
 
     #[test]

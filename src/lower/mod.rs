@@ -24,6 +24,7 @@ mod workload;
 use crate::Options;
 use crate::check::model::{App, Model, RunPhase};
 use crate::diag::{Diagnostic, Diagnostics};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 
@@ -115,39 +116,16 @@ impl Object {
 pub fn lower(model: &Model, options: &Options) -> Result<(Vec<Object>, Diagnostics), Diagnostics> {
     use rayon::prelude::*;
     let kube = options.kube_version.unwrap_or(KubeVersion::NEWEST);
-    // Several apps may share a namespace: one Namespace object for all of them, at the
-    // strictest Pod Security level every pod in it meets.
-    let mut ns_level: HashMap<&str, meta::PssLevel> = HashMap::new();
-    for app in &model.apps {
-        let level = pod::pss_level(app);
-        ns_level
-            .entry(app.namespace.as_str())
-            .and_modify(|l| *l = (*l).min(level))
-            .or_insert(level);
-    }
-    // The Namespace object goes with the first app of each namespace.
-    let mut ns_done: HashSet<&str> = HashSet::new();
-    let first_in_ns: Vec<bool> = model
-        .apps
-        .iter()
-        .map(|app| ns_done.insert(app.namespace.as_str()))
-        .collect();
+    let namespaces = Namespaces::of(model);
     let lower_one = |(app, first): (&App, &bool)| {
         let mut cx = Cx::new(kube, 8);
-        if *first {
-            let level = ns_level
-                .get(app.namespace.as_str())
-                .copied()
-                .unwrap_or(meta::PssLevel::Restricted);
-            meta::namespace(&mut cx, app, level);
-        }
-        lower_app(&mut cx, app);
+        namespaces.lower_app(&mut cx, app, *first);
         cx
     };
     let parts: Vec<Cx> = model
         .apps
         .par_iter()
-        .zip(first_in_ns.par_iter())
+        .zip(namespaces.first.par_iter())
         .with_min_len(16)
         .map(lower_one)
         .collect();
@@ -165,6 +143,155 @@ pub fn lower(model: &Model, options: &Options) -> Result<(Vec<Object>, Diagnosti
     }
 }
 
+/// Lowers a checked model straight to the YAML stream of a plain (`--for kubectl`)
+/// bundle in release order: the bytes of [`crate::emit::to_yaml`] on the objects of
+/// [`lower`] sorted by [`crate::order::sort`], and the same diagnostics, without keeping
+/// a JSON tree per object. What `kiln compile` writes (docs/performance.md).
+///
+/// Apps are lowered in parallel, in runs of consecutive apps; each object is written as
+/// YAML when it is generated (an app with `patch` blocks keeps JSON values until its
+/// patches are applied, then is written), and each app's documents are put in release
+/// order as soon as the app is done. The release order is app-major, so the runs
+/// concatenated in model order are the sorted stream. The result is pieces of the
+/// stream, in order.
+pub fn lower_to_yaml(
+    model: &Model,
+    options: &Options,
+) -> Result<(Vec<String>, Diagnostics), Diagnostics> {
+    use rayon::prelude::*;
+    // `order::sort` groups objects by app name; two apps of one name (which the checker
+    // rejects) would interleave, so that case takes the general path.
+    let mut names = HashSet::with_capacity(model.apps.len());
+    if !model.apps.iter().all(|a| names.insert(a.name.as_str())) {
+        let (mut objects, warnings) = lower(model, options)?;
+        crate::order::sort(&mut objects);
+        return Ok((crate::emit::to_yaml_parts(&objects), warnings));
+    }
+    let kube = options.kube_version.unwrap_or(KubeVersion::NEWEST);
+    let namespaces = Namespaces::of(model);
+    // A few runs per thread, so that a slow run does not leave a core idle at the end.
+    let per_run = model
+        .apps
+        .len()
+        .div_ceil(rayon::current_num_threads().max(1) * 4)
+        .max(16);
+    let runs: Vec<(Cx, String)> = model
+        .apps
+        .par_chunks(per_run)
+        .zip(namespaces.first.par_chunks(per_run))
+        .map(|(apps, first)| {
+            let mut cx = Cx::new(kube, apps.len() * 8);
+            let mut texts = Texts::default();
+            let mut out = String::new();
+            for (app, first) in apps.iter().zip(first) {
+                let start = cx.objects.len();
+                // Patches edit JSON values: such an app is lowered to values, then written.
+                let direct = !has_patches(app);
+                if direct {
+                    cx.text = Some(std::mem::take(&mut texts));
+                }
+                namespaces.lower_app(&mut cx, app, *first);
+                match cx.text.take() {
+                    Some(t) => texts = t,
+                    None => {
+                        for o in cx.objects.get_mut(start..).unwrap_or_default() {
+                            let at = texts.buf.len();
+                            crate::emit::write_value(&mut texts.buf, &o.value);
+                            texts.ranges.push((at, texts.buf.len()));
+                            o.value = Value::Null;
+                        }
+                    }
+                }
+                let objects = cx.objects.get(start..).unwrap_or_default();
+                let mut order: Vec<usize> = (0..objects.len()).collect();
+                order.sort_by_key(|&i| objects.get(i).map(crate::order::release_key));
+                if out.capacity() == 0 {
+                    out.reserve(texts.buf.len() * apps.len() + 64);
+                }
+                for i in order {
+                    let text = texts
+                        .ranges
+                        .get(i)
+                        .and_then(|&(s, e)| texts.buf.get(s..e))
+                        .unwrap_or_default();
+                    out.push_str("---\n");
+                    out.push_str(text);
+                }
+                texts.buf.clear();
+                texts.ranges.clear();
+            }
+            (cx, out)
+        })
+        .collect();
+    let mut cx = Cx::new(kube, runs.iter().map(|(c, _)| c.objects.len()).sum());
+    let mut parts = Vec::with_capacity(runs.len());
+    for (c, text) in runs {
+        cx.objects.extend(c.objects);
+        cx.diags.extend(c.diags.0);
+        if !text.is_empty() {
+            parts.push(text);
+        }
+    }
+    // The first document of the stream has no `---` before it.
+    if let Some(first) = parts.first_mut() {
+        first.drain(..4);
+    }
+    check_duplicates(&mut cx, model);
+    if cx.diags.has_errors() {
+        Err(cx.diags)
+    } else {
+        Ok((parts, cx.diags))
+    }
+}
+
+fn has_patches(app: &App) -> bool {
+    app.workloads.iter().any(|w| !w.patches.is_empty())
+        || app.jobs.iter().any(|j| !j.patches.is_empty())
+        || app.crons.iter().any(|c| !c.patches.is_empty())
+}
+
+/// Several apps may share a namespace: one Namespace object for all of them, at the
+/// strictest Pod Security level every pod in it meets, generated with the first app of
+/// the namespace.
+struct Namespaces<'m> {
+    level: HashMap<&'m str, meta::PssLevel>,
+    /// For each app, whether it is the first of its namespace.
+    first: Vec<bool>,
+}
+
+impl<'m> Namespaces<'m> {
+    fn of(model: &'m Model) -> Namespaces<'m> {
+        let mut level: HashMap<&str, meta::PssLevel> = HashMap::new();
+        for app in &model.apps {
+            let l = pod::pss_level(app);
+            level
+                .entry(app.namespace.as_str())
+                .and_modify(|x| *x = (*x).min(l))
+                .or_insert(l);
+        }
+        let mut done: HashSet<&str> = HashSet::new();
+        let first = model
+            .apps
+            .iter()
+            .map(|app| done.insert(app.namespace.as_str()))
+            .collect();
+        Namespaces { level, first }
+    }
+
+    /// Lowers one app (and its namespace if it is the first there).
+    fn lower_app(&self, cx: &mut Cx, app: &App, first: bool) {
+        if first {
+            let level = self
+                .level
+                .get(app.namespace.as_str())
+                .copied()
+                .unwrap_or(meta::PssLevel::Restricted);
+            meta::namespace(cx, app, level);
+        }
+        lower_app(cx, app);
+    }
+}
+
 /// Lowering state shared by every concern.
 pub(crate) struct Cx {
     /// Objects generated so far, in generation order.
@@ -176,6 +303,18 @@ pub(crate) struct Cx {
     /// The targeted Kubernetes version.
     #[allow(dead_code)]
     pub kube: KubeVersion,
+    /// Text mode ([`lower_to_yaml`]): each object's YAML document is written when the
+    /// object is pushed, and the object keeps a `Null` value. `None`: objects keep
+    /// their JSON values (patches and the deploy targets rewrite them).
+    text: Option<Texts>,
+}
+
+/// The YAML documents of text mode: one buffer, and each object's byte range in it
+/// (index for index with [`Cx::objects`]).
+#[derive(Default)]
+struct Texts {
+    buf: String,
+    ranges: Vec<(usize, usize)>,
 }
 
 impl Cx {
@@ -186,11 +325,34 @@ impl Cx {
             diags: Diagnostics::default(),
             renamed_services: Vec::new(),
             kube,
+            text: None,
         }
     }
 
-    /// Adds a typed object (serialized once to JSON) generated from `block` of `app`.
-    pub fn push<T: serde::Serialize>(&mut self, app: &App, block: &str, object: &T) {
+    /// Adds a typed object generated from `block` of `app`: serialized once to JSON, or
+    /// in text mode straight to its YAML document.
+    pub fn push<T>(&mut self, app: &App, block: &str, object: &T)
+    where
+        T: serde::Serialize + k8s_openapi::Resource + k8s_openapi::Metadata<Ty = ObjectMeta>,
+    {
+        if let Some(t) = &mut self.text {
+            let start = t.buf.len();
+            crate::emit::typed_to_yaml(&mut t.buf, object);
+            t.ranges.push((start, t.buf.len()));
+            let meta = object.metadata();
+            self.objects.push(Object {
+                app: app.name.clone(),
+                kind: T::KIND.to_owned(),
+                name: meta.name.clone().unwrap_or_default(),
+                namespace: meta.namespace.clone().unwrap_or_default(),
+                block: block.to_owned(),
+                run: None,
+                phase: crate::order::phase_of_kind(T::KIND),
+                step: 0,
+                value: Value::Null,
+            });
+            return;
+        }
         match serde_json::to_value(object) {
             Ok(value) => {
                 let value = conventional_order(value);
@@ -207,12 +369,25 @@ impl Cx {
             )),
         }
     }
+
+    /// Adds an object given as a JSON value (raw objects, custom resources), its keys
+    /// in the order given.
+    pub fn push_value(&mut self, app: &str, block: &str, value: Value) {
+        let mut o = Object::from_value(app, block, value);
+        if let Some(t) = &mut self.text {
+            let start = t.buf.len();
+            t.buf.push_str(&crate::emit::value_to_yaml(&o.value));
+            t.ranges.push((start, t.buf.len()));
+            o.value = Value::Null;
+        }
+        self.objects.push(o);
+    }
 }
 
 /// Top-level keys in the conventional order: apiVersion, kind, metadata, then the rest
 /// (k8s-openapi writes a ConfigMap's `data` or a ServiceAccount's
 /// `automountServiceAccountToken` before `metadata`, in alphabetical order).
-fn conventional_order(value: Value) -> Value {
+pub(crate) fn conventional_order(value: Value) -> Value {
     let Value::Object(mut m) = value else {
         return value;
     };
@@ -255,7 +430,7 @@ fn lower_app(cx: &mut Cx, app: &App) {
     for raw in &app.raw {
         let mut value = raw.object.clone();
         meta::default_namespace(&mut value, &app.namespace);
-        cx.objects.push(Object::from_value(&app.name, "", value));
+        cx.push_value(&app.name, "", value);
     }
     patch::fix_references(cx, app);
 }

@@ -55,8 +55,7 @@ fn ingress(cx: &mut Cx, app: &App, b: &Block, spec: IngressSpec) {
                     "metadata": mw_meta,
                     "spec": { "ipAllowList": { "sourceRange": spec.allow } },
                 });
-                cx.objects
-                    .push(super::Object::from_value(&app.name, b.name, value));
+                cx.push_value(&app.name, b.name, value);
             }
             other => {
                 cx.diags.push(

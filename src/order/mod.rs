@@ -177,11 +177,16 @@ pub fn sort(objects: &mut [Object]) {
     objects.sort_by_cached_key(|o| {
         (
             apps.get(&o.app).copied().unwrap_or(usize::MAX),
-            o.phase.window(),
-            o.step,
-            rank(&o.kind),
+            release_key(o),
         )
     });
+}
+
+/// Where an object goes among the objects of its app (the release order after the
+/// app): phase window, job step, kind group. `lower::lower_to_yaml` sorts each app's
+/// documents by it.
+pub fn release_key(o: &Object) -> (u8, u32, usize) {
+    (o.phase.window(), o.step, rank(&o.kind))
 }
 
 /// One unit of a release on disk or in a plan: consecutive objects of one app that

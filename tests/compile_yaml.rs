@@ -1,0 +1,91 @@
+//! `kiln compile` to standard output takes a fast path (`kiln::compile_to_yaml`: each
+//! object is written as YAML as it is lowered, no JSON tree kept) next to the general
+//! one (`kiln::compile`, then `Bundle::to_yaml`) that the diff, the language server and
+//! `kiln plan` use. Both must give the same bytes and the same diagnostics: on every
+//! example, every check fixture (patches, raw objects, custom resources, errors found
+//! while lowering), the benchmark workload, and for every deploy target.
+
+#[path = "../benches/workload/mod.rs"]
+mod workload;
+
+use kiln::order::Target;
+use kiln::{Options, Source};
+use std::path::Path;
+
+/// Compiles `source` both ways with `options` and compares text and diagnostics.
+fn same(what: &str, source: &Source, options: &Options) {
+    let general = kiln::compile(source, options).map(|b| (b.to_yaml(), b.warnings));
+    let fast = kiln::compile_to_yaml(source, options).map(|(parts, w)| (parts.concat(), w));
+    match (general, fast) {
+        (Ok((a, wa)), Ok((b, wb))) => {
+            assert!(a == b, "{what}: the fast path writes other YAML");
+            assert_eq!(wa, wb, "{what}: other warnings");
+        }
+        (Err(a), Err(b)) => assert_eq!(a, b, "{what}: other errors"),
+        (a, b) => panic!(
+            "{what}: one path fails and not the other: general ok = {}, fast ok = {}",
+            a.is_ok(),
+            b.is_ok()
+        ),
+    }
+}
+
+fn targets() -> [Options; 4] {
+    [Target::Kubectl, Target::Argocd, Target::Helm, Target::Kapp].map(|target| Options {
+        target,
+        ..Options::default()
+    })
+}
+
+#[test]
+fn examples_compile_to_the_same_bytes() {
+    let mut seen = 0;
+    let mut dirs: Vec<_> = std::fs::read_dir("examples")
+        .expect("examples/")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        let app = dir.join("app.kiln");
+        let source = if app.is_file() {
+            Source::from_path(&app)
+        } else {
+            Source::from_dir(&dir)
+        };
+        let source = source.expect("readable example");
+        for options in targets() {
+            same(&dir.display().to_string(), &source, &options);
+        }
+        seen += 1;
+    }
+    assert!(seen >= 7, "only {seen} examples found");
+}
+
+#[test]
+fn check_fixtures_compile_to_the_same_bytes_or_errors() {
+    let dir = Path::new("tests/fixtures/check");
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .expect("tests/fixtures/check")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "kiln"))
+        .collect();
+    files.sort();
+    assert!(files.len() > 50, "only {} fixtures", files.len());
+    for f in files {
+        let source = Source::from_path(&f).expect("readable fixture");
+        same(&f.display().to_string(), &source, &Options::default());
+    }
+}
+
+#[test]
+fn the_workload_compiles_to_the_same_bytes() {
+    for n in [1, 10, 300] {
+        let source = Source::from_text(format!("n{n}.kiln"), workload::single_file(n));
+        for options in targets() {
+            same(&format!("workload n = {n}"), &source, &options);
+        }
+    }
+}
