@@ -357,9 +357,7 @@ fn main() {
     let path = dir.join(format!("app{open}.kiln"));
     let text = std::fs::read_to_string(&path).expect("read back");
     let (edit, comp_at) = positions(&text, open);
-    println!(
-        "\nworkspace: {WORKSPACE_APPS} files, {lines} lines in all, `app{open}.kiln` edited"
-    );
+    println!("\nworkspace: {WORKSPACE_APPS} files, {lines} lines in all, `app{open}.kiln` edited");
     let root = format!("file://{}", dir.display());
     let uri = format!("file://{}", path.display());
     let (mut diag, mut comp, items) = measure(

@@ -225,9 +225,8 @@ pub(crate) fn load(
             let Some(f) = map.iter().nth(id).map(|(_, f)| f) else {
                 continue;
             };
-            info.uri = if FileId(id as u32) == doc {
-                None // filled by the caller, which knows the document's URI
-            } else if FileId(id as u32) == analyzed {
+            // The document's URI is filled by the caller; the workspace entry has none.
+            info.uri = if FileId(id as u32) == doc || FileId(id as u32) == analyzed {
                 None
             } else {
                 match (&info.canon, &f.path) {

@@ -496,7 +496,7 @@ impl Server {
                 return;
             }
             // A change handled meanwhile may have pushed it back.
-            if !self.due.get(&uri).is_some_and(|t| *t <= now) {
+            if self.due.get(&uri).is_none_or(|t| *t > now) {
                 continue;
             }
             self.due.remove(&uri);
@@ -615,7 +615,9 @@ impl Server {
             }
         };
         let changed = self.shown.get(uri) != Some(&params);
-        if force || (changed && !(empty && !self.shown.contains_key(uri))) {
+        // Unchanged, or empty where nothing is shown: nothing to say.
+        let was_shown = self.shown.contains_key(uri);
+        if force || (changed && (was_shown || !empty)) {
             self.send(Notification::new(
                 "textDocument/publishDiagnostics".into(),
                 params.clone(),
