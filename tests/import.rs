@@ -31,7 +31,11 @@ fn scratch(name: &str) -> PathBuf {
 
 fn input_of(dir: &Path) -> PathBuf {
     let d = dir.join("input");
-    if d.is_dir() { d } else { dir.join("input.yaml") }
+    if d.is_dir() {
+        d
+    } else {
+        dir.join("input.yaml")
+    }
 }
 
 /// Compiles the imported text (with its raw files) in a scratch directory and diffs the
@@ -195,7 +199,11 @@ fn secret_data_never_leaves() {
             .arg(&input)
             .output()
             .unwrap();
-        assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
         let mut all = String::from_utf8_lossy(&run.stdout).into_owned();
         all.push_str(&String::from_utf8_lossy(&run.stderr));
         all.push_str(&std::fs::read_to_string(&out).unwrap());
@@ -262,7 +270,9 @@ fn hostile_inputs() {
         match import::import(&objects) {
             Ok(im) => {
                 assert!(
-                    !im.items.iter().any(|i| i.kind == ItemKind::Difference && i.message.contains("removed")),
+                    !im.items
+                        .iter()
+                        .any(|i| i.kind == ItemKind::Difference && i.message.contains("removed")),
                     "{name}: an input object was dropped: {:?}",
                     im.items
                 );
@@ -286,7 +296,11 @@ fn hostile_inputs() {
 fn run_in(dir: &Path, args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
     let mut cmd = kiln();
     cmd.current_dir(dir).args(args);
-    cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+    cmd.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    });
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = cmd.spawn().unwrap();
     if let Some(s) = stdin {
@@ -318,7 +332,10 @@ fn command_line() {
     assert!(err.contains("kiln diff app.kiln --against"), "{err}");
     let (code, _, err) = run_in(&dir, &["import", plain, "-o", "app.kiln"], None);
     assert_eq!(code, 2);
-    assert!(err.contains(&format!("error[{}]", codes::IMPORT_OUTPUT_EXISTS)), "{err}");
+    assert!(
+        err.contains(&format!("error[{}]", codes::IMPORT_OUTPUT_EXISTS)),
+        "{err}"
+    );
     let (code, _, _) = run_in(&dir, &["import", plain, "-o", "app.kiln", "--force"], None);
     assert_eq!(code, 0);
     // The written file checks, is formatted, and diffs against its input with only
@@ -327,7 +344,11 @@ fn command_line() {
     assert_eq!(code, 0, "{err}");
     let (code, _, _) = run_in(&dir, &["fmt", "--check", "app.kiln"], None);
     assert_eq!(code, 0);
-    let (code, out, _) = run_in(&dir, &["diff", "app.kiln", "--against", plain, "--summary"], None);
+    let (code, out, _) = run_in(
+        &dir,
+        &["diff", "app.kiln", "--against", plain, "--summary"],
+        None,
+    );
     assert_eq!(code, 1);
     assert!(out.contains("0 removed"), "{out}");
     // JSON report.
@@ -335,22 +356,37 @@ fn command_line() {
     assert_eq!(code, 0);
     let v: serde_json::Value = serde_json::from_str(err.trim()).unwrap();
     assert_eq!(v["apps"][0], "hello");
-    assert!(v["differences"].as_array().unwrap().iter().all(|d| !d["category"].is_null()));
+    assert!(
+        v["differences"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| !d["category"].is_null())
+    );
     // Errors: unreadable input (K0701), nothing to import (K0702), raw objects
     // without -o (K0704).
     let (code, _, err) = run_in(&dir, &["import", "-"], Some("a: 1\na: 2\n"));
     assert_eq!(code, 2);
-    assert!(err.contains(&format!("error[{}]", codes::IMPORT_INPUT)), "{err}");
+    assert!(
+        err.contains(&format!("error[{}]", codes::IMPORT_INPUT)),
+        "{err}"
+    );
     let (code, _, err) = run_in(&dir, &["import", "missing.yaml"], None);
     assert_eq!(code, 3);
     assert!(err.contains("K0701"), "{err}");
     let (code, _, err) = run_in(&dir, &["import", "-"], Some(""));
     assert_eq!(code, 2);
-    assert!(err.contains(&format!("error[{}]", codes::IMPORT_EMPTY)), "{err}");
+    assert!(
+        err.contains(&format!("error[{}]", codes::IMPORT_EMPTY)),
+        "{err}"
+    );
     let crd = "apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nmetadata: {name: m, namespace: x}\nspec: {endpoints: [{port: http}]}\n";
     let (code, _, err) = run_in(&dir, &["import", "-"], Some(crd));
     assert_eq!(code, 2);
-    assert!(err.contains(&format!("error[{}]", codes::IMPORT_NEEDS_OUTPUT)), "{err}");
+    assert!(
+        err.contains(&format!("error[{}]", codes::IMPORT_NEEDS_OUTPUT)),
+        "{err}"
+    );
     // K0705 (the generated text does not compile) has no known input that triggers it:
     // only its explanation is checked here.
     assert!(codes::IMPORT_INTERNAL.info().explanation.contains("saved"));

@@ -16,7 +16,8 @@ fn fail(code: Code, message: &str, format: Format) {
     match format {
         Format::Text => eprintln!("error[{code}]: {message}"),
         Format::Json => {
-            let v = serde_json::json!({"severity": "error", "code": code.as_str(), "message": message});
+            let v =
+                serde_json::json!({"severity": "error", "code": code.as_str(), "message": message});
             eprintln!("{v}");
         }
     }
@@ -35,14 +36,16 @@ pub fn run(a: &ImportArgs) -> u8 {
             return EXIT_IO;
         }
         Ok(Err(ImportError::Empty)) => {
-            fail(codes::IMPORT_EMPTY, &ImportError::Empty.to_string(), a.format);
+            fail(
+                codes::IMPORT_EMPTY,
+                &ImportError::Empty.to_string(),
+                a.format,
+            );
             return EXIT_INPUT;
         }
         Ok(Err(ImportError::Internal { message, text })) => {
-            let saved = std::env::temp_dir().join(format!(
-                "kiln-import-failed-{}.kiln",
-                std::process::id()
-            ));
+            let saved = std::env::temp_dir()
+                .join(format!("kiln-import-failed-{}.kiln", std::process::id()));
             let body = format!("// {message}\n{text}");
             let where_ = match crate::fsio::write_file_atomic(&saved, body.as_bytes()) {
                 Ok(()) => format!("the text is saved to `{}`", saved.display()),
@@ -65,7 +68,11 @@ pub fn run(a: &ImportArgs) -> u8 {
                     &format!(
                         "{} object{} carried raw need files next to the `.kiln` file: use `-o app.kiln`",
                         imported.files.len(),
-                        if imported.files.len() == 1 { " is" } else { "s are" }
+                        if imported.files.len() == 1 {
+                            " is"
+                        } else {
+                            "s are"
+                        }
                     ),
                     a.format,
                 );
@@ -77,7 +84,11 @@ pub fn run(a: &ImportArgs) -> u8 {
                 .and_then(|()| out.flush())
             {
                 if e.kind() != std::io::ErrorKind::BrokenPipe {
-                    fail(codes::IMPORT_INTERNAL, &format!("cannot write to standard output: {e}"), a.format);
+                    fail(
+                        codes::IMPORT_INTERNAL,
+                        &format!("cannot write to standard output: {e}"),
+                        a.format,
+                    );
                 }
                 return EXIT_IO;
             }
@@ -111,7 +122,11 @@ pub fn run(a: &ImportArgs) -> u8 {
                     .map_or(Ok(()), std::fs::create_dir_all)
                     .and_then(|()| crate::fsio::write_file_atomic(&p, yaml.as_bytes()));
                 if let Err(e) = written {
-                    fail(codes::IMPORT_INTERNAL, &format!("cannot write `{}`: {e}", p.display()), a.format);
+                    fail(
+                        codes::IMPORT_INTERNAL,
+                        &format!("cannot write `{}`: {e}", p.display()),
+                        a.format,
+                    );
                     return EXIT_IO;
                 }
             }
@@ -123,7 +138,10 @@ pub fn run(a: &ImportArgs) -> u8 {
             if let Err(e) = written {
                 fail(
                     codes::IMPORT_INTERNAL,
-                    &format!("cannot write `{}`: {e} (the file is unchanged)", file.display()),
+                    &format!(
+                        "cannot write `{}`: {e} (the file is unchanged)",
+                        file.display()
+                    ),
                     a.format,
                 );
                 return EXIT_IO;

@@ -58,10 +58,28 @@ pub enum Absorbed {
 
 /// Kinds of Kubernetes itself (anything else is a custom resource).
 const BUILTIN: [&str; 22] = [
-    "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Service", "ConfigMap",
-    "Secret", "Namespace", "ServiceAccount", "Ingress", "HorizontalPodAutoscaler",
-    "PodDisruptionBudget", "NetworkPolicy", "PersistentVolumeClaim", "Role", "RoleBinding",
-    "ClusterRole", "ClusterRoleBinding", "PriorityClass", "StorageClass", "IngressClass",
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "Job",
+    "CronJob",
+    "Service",
+    "ConfigMap",
+    "Secret",
+    "Namespace",
+    "ServiceAccount",
+    "Ingress",
+    "HorizontalPodAutoscaler",
+    "PodDisruptionBudget",
+    "NetworkPolicy",
+    "PersistentVolumeClaim",
+    "Role",
+    "RoleBinding",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "PriorityClass",
+    "StorageClass",
+    "IngressClass",
 ];
 
 /// The pod spec of a workload.
@@ -75,10 +93,16 @@ fn pod_pointer(kind: &str) -> &'static str {
 /// Whether kiln maps this group/kind (other versions and kinds are carried raw).
 fn mappable(v: &Value) -> bool {
     matches!(
-        (s(v, "/apiVersion").unwrap_or_default(), s(v, "/kind").unwrap_or_default()),
+        (
+            s(v, "/apiVersion").unwrap_or_default(),
+            s(v, "/kind").unwrap_or_default()
+        ),
         ("apps/v1", "Deployment" | "StatefulSet" | "DaemonSet")
             | ("batch/v1", "Job" | "CronJob")
-            | ("v1", "Service" | "ConfigMap" | "Secret" | "Namespace" | "ServiceAccount")
+            | (
+                "v1",
+                "Service" | "ConfigMap" | "Secret" | "Namespace" | "ServiceAccount"
+            )
             | ("networking.k8s.io/v1", "Ingress")
             | ("autoscaling/v2", "HorizontalPodAutoscaler")
             | ("policy/v1", "PodDisruptionBudget")
@@ -133,7 +157,8 @@ fn quantity(v: &Value) -> Option<String> {
 /// Whether `s` is an env var name kiln accepts as a key (a C identifier).
 fn c_ident(s: &str) -> bool {
     let mut c = s.chars();
-    c.next().is_some_and(|f| f.is_ascii_alphabetic() || f == '_')
+    c.next()
+        .is_some_and(|f| f.is_ascii_alphabetic() || f == '_')
         && c.all(|x| x.is_ascii_alphanumeric() || x == '_')
 }
 
@@ -209,9 +234,10 @@ impl<'a> Mapper<'a> {
 
     /// A ConfigMap of the app by name.
     fn config_map(&self, name: &str) -> Option<&'a Value> {
-        self.members.iter().map(|&i| &self.objects[i]).find(|o| {
-            s(o, "/kind") == Some("ConfigMap") && s(o, "/metadata/name") == Some(name)
-        })
+        self.members
+            .iter()
+            .map(|&i| &self.objects[i])
+            .find(|o| s(o, "/kind") == Some("ConfigMap") && s(o, "/metadata/name") == Some(name))
     }
 
     /// A block name for an object: its name without the `{app}-` prefix, unique in the
@@ -285,10 +311,10 @@ impl<'a> Mapper<'a> {
                 }
             }
             // No workload: kiln still needs an image for the app.
-            None => self.plan.node.field(
-                "image",
-                string("registry.example.com/placeholder:0.0.0"),
-            ),
+            None => self
+                .plan
+                .node
+                .field("image", string("registry.example.com/placeholder:0.0.0")),
         }
         let app_image = image.unwrap_or_default();
         for kind in ["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"] {
@@ -368,7 +394,9 @@ impl<'a> Mapper<'a> {
                 );
                 return;
             }
-            "ServiceAccount" if fits && name == self.app && o.as_object().is_some_and(|m| m.len() <= 3) => {
+            "ServiceAccount"
+                if fits && name == self.app && o.as_object().is_some_and(|m| m.len() <= 3) =>
+            {
                 self.plan.absorbed.push((i, Absorbed::Generated));
                 self.note(
                     ItemKind::Mapped,
@@ -380,7 +408,19 @@ impl<'a> Mapper<'a> {
             }
             _ => {}
         }
-        let why = if !mappable(o) && matches!(kind.as_str(), "Deployment" | "StatefulSet" | "DaemonSet" | "Job" | "CronJob" | "Service" | "Ingress" | "HorizontalPodAutoscaler" | "PodDisruptionBudget") {
+        let why = if !mappable(o)
+            && matches!(
+                kind.as_str(),
+                "Deployment"
+                    | "StatefulSet"
+                    | "DaemonSet"
+                    | "Job"
+                    | "CronJob"
+                    | "Service"
+                    | "Ingress"
+                    | "HorizontalPodAutoscaler"
+                    | "PodDisruptionBudget"
+            ) {
             format!(
                 "apiVersion `{}` is not one kiln maps: carried raw",
                 s(o, "/apiVersion").unwrap_or_default()
@@ -403,8 +443,9 @@ impl<'a> Mapper<'a> {
             o.pointer(&format!("{}/volumes", pod_pointer(kind)))
                 .and_then(Value::as_array)
                 .is_some_and(|vs| {
-                    vs.iter()
-                        .any(|v| s(v, "/configMap/name") == Some(name) || projected_mentions(v, name))
+                    vs.iter().any(|v| {
+                        s(v, "/configMap/name") == Some(name) || projected_mentions(v, name)
+                    })
                 })
         })
     }
@@ -431,15 +472,20 @@ impl<'a> Mapper<'a> {
         let o = &self.objects[i];
         let kind = s(o, "/kind").unwrap_or_default().to_owned();
         let pod = pod_pointer(&kind);
-        let main_ok = o
-            .pointer(&format!("{pod}/containers/0"))
-            .is_some_and(|c| c.get("image").and_then(Value::as_str).is_some_and(|s| !s.is_empty()));
+        let main_ok = o.pointer(&format!("{pod}/containers/0")).is_some_and(|c| {
+            c.get("image")
+                .and_then(Value::as_str)
+                .is_some_and(|s| !s.is_empty())
+        });
         if !main_ok {
             self.raw(i, "it has no container with an image: carried raw");
             return;
         }
         let services = self.services_for(i);
-        let port = o.pointer(&format!("{pod}/containers/0/ports/0/containerPort")).and_then(Value::as_u64).filter(|p| (1..=65535).contains(p));
+        let port = o
+            .pointer(&format!("{pod}/containers/0/ports/0/containerPort"))
+            .and_then(Value::as_u64)
+            .filter(|p| (1..=65535).contains(p));
         let block_kind = match kind.as_str() {
             "Deployment" if !services.is_empty() && port.is_some() => "service",
             "Deployment" => "worker",
@@ -476,12 +522,16 @@ impl<'a> Mapper<'a> {
             env_mapped: BTreeSet::new(),
             env_from_mapped: BTreeSet::new(),
         };
-        let c = o.pointer(&format!("{pod}/containers/0")).cloned().unwrap_or(Value::Null);
+        let c = o
+            .pointer(&format!("{pod}/containers/0"))
+            .cloned()
+            .unwrap_or(Value::Null);
         let img = s(&c, "/image").unwrap_or_default();
         if img != app_image {
             node.field("image", string(img));
             if mutable(img) {
-                node.child("security", None).field("mutable_tag", "true".into());
+                node.child("security", None)
+                    .field("mutable_tag", "true".into());
             }
         }
         if let Some(cmd) = strings(c.get("command")) {
@@ -516,7 +566,10 @@ impl<'a> Mapper<'a> {
         match block_kind {
             "service" | "worker" | "stateful" => {
                 if hpa.is_none() {
-                    let replicas = o.pointer("/spec/replicas").and_then(Value::as_u64).unwrap_or(1);
+                    let replicas = o
+                        .pointer("/spec/replicas")
+                        .and_then(Value::as_u64)
+                        .unwrap_or(1);
                     node.field("replicas", replicas.to_string());
                 } else {
                     target.skip.push("/spec/replicas".into());
@@ -534,7 +587,12 @@ impl<'a> Mapper<'a> {
         }
         self.plan.node.block(node);
         self.plan.targets.push(target);
-        self.note(ItemKind::Mapped, i, "", format!("became `{block_kind} {name}`"));
+        self.note(
+            ItemKind::Mapped,
+            i,
+            "",
+            format!("became `{block_kind} {name}`"),
+        );
         // Companions: Services, HPA, PDB, Ingress.
         let services = if matches!(block_kind, "service" | "stateful") {
             services
@@ -567,7 +625,9 @@ impl<'a> Mapper<'a> {
                     .and_then(Value::as_object)
                     .is_some_and(|sel| {
                         !sel.is_empty()
-                            && sel.iter().all(|(k, v)| pod_labels.and_then(|l| l.get(k)) == Some(v))
+                            && sel
+                                .iter()
+                                .all(|(k, v)| pod_labels.and_then(|l| l.get(k)) == Some(v))
                     })
             })
             .collect();
@@ -628,7 +688,12 @@ impl<'a> Mapper<'a> {
             target.skip.push("/spec/clusterIP".into());
         }
         self.plan.targets.push(target);
-        self.note(ItemKind::Mapped, i, "", format!("became the Service of `{block_kind} {block}`"));
+        self.note(
+            ItemKind::Mapped,
+            i,
+            "",
+            format!("became the Service of `{block_kind} {block}`"),
+        );
         // An Ingress routing to this Service.
         for ing in self.of_kind("Ingress") {
             let o = &self.objects[ing];
@@ -679,7 +744,12 @@ impl<'a> Mapper<'a> {
                 env_mapped: BTreeSet::new(),
                 env_from_mapped: BTreeSet::new(),
             });
-            self.note(ItemKind::Mapped, ing, "", format!("became the `ingress` of `{block}`"));
+            self.note(
+                ItemKind::Mapped,
+                ing,
+                "",
+                format!("became the `ingress` of `{block}`"),
+            );
             break;
         }
     }
@@ -688,23 +758,38 @@ impl<'a> Mapper<'a> {
         let o = &self.objects[w];
         let name = s(o, "/metadata/name")?;
         let kind = s(o, "/kind")?;
-        self.of_kind("HorizontalPodAutoscaler").into_iter().find(|&h| {
-            let hv = &self.objects[h];
-            s(hv, "/spec/scaleTargetRef/name") == Some(name)
-                && s(hv, "/spec/scaleTargetRef/kind") == Some(kind)
-        })
+        self.of_kind("HorizontalPodAutoscaler")
+            .into_iter()
+            .find(|&h| {
+                let hv = &self.objects[h];
+                s(hv, "/spec/scaleTargetRef/name") == Some(name)
+                    && s(hv, "/spec/scaleTargetRef/kind") == Some(kind)
+            })
     }
 
     fn autoscale(&mut self, h: usize, block: &str, block_kind: &str) {
         let hv = &self.objects[h];
-        let max = hv.pointer("/spec/maxReplicas").and_then(Value::as_u64).unwrap_or(1);
-        let min = hv.pointer("/spec/minReplicas").and_then(Value::as_u64).unwrap_or(1);
+        let max = hv
+            .pointer("/spec/maxReplicas")
+            .and_then(Value::as_u64)
+            .unwrap_or(1);
+        let min = hv
+            .pointer("/spec/minReplicas")
+            .and_then(Value::as_u64)
+            .unwrap_or(1);
         let mut cpu = None;
         let mut mem = None;
-        for m in hv.pointer("/spec/metrics").and_then(Value::as_array).into_iter().flatten() {
+        for m in hv
+            .pointer("/spec/metrics")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             if s(m, "/type") == Some("Resource")
                 && s(m, "/resource/target/type") == Some("Utilization")
-                && let Some(u) = m.pointer("/resource/target/averageUtilization").and_then(Value::as_u64)
+                && let Some(u) = m
+                    .pointer("/resource/target/averageUtilization")
+                    .and_then(Value::as_u64)
             {
                 match s(m, "/resource/name") {
                     Some("cpu") => cpu = Some(u),
@@ -737,13 +822,20 @@ impl<'a> Mapper<'a> {
             env_mapped: BTreeSet::new(),
             env_from_mapped: BTreeSet::new(),
         });
-        self.note(ItemKind::Mapped, h, "", format!("became the `autoscale` of `{block}`"));
+        self.note(
+            ItemKind::Mapped,
+            h,
+            "",
+            format!("became the `autoscale` of `{block}`"),
+        );
     }
 
     /// A PodDisruptionBudget selecting the workload: kept as kiln's own when kiln
     /// generates one (2 replicas or more), else carried raw.
     fn pdb_for(&mut self, w: usize, block: &str, block_kind: &str) {
-        let pod_labels = self.objects[w].pointer("/spec/template/metadata/labels").cloned();
+        let pod_labels = self.objects[w]
+            .pointer("/spec/template/metadata/labels")
+            .cloned();
         for p in self.of_kind("PodDisruptionBudget") {
             let pv = &self.objects[p];
             let selects = pv
@@ -764,16 +856,23 @@ impl<'a> Mapper<'a> {
                     write::Entry::Field(k, v) if k == "replicas" => v.parse::<u64>().ok(),
                     _ => None,
                 });
-                let min = n.children.iter().find(|c| c.kind == "autoscale").and_then(|a| {
-                    a.entries.iter().find_map(|e| match e {
-                        write::Entry::Field(k, v) if k == "min" => v.parse::<u64>().ok(),
-                        _ => None,
-                    })
-                });
+                let min = n
+                    .children
+                    .iter()
+                    .find(|c| c.kind == "autoscale")
+                    .and_then(|a| {
+                        a.entries.iter().find_map(|e| match e {
+                            write::Entry::Field(k, v) if k == "min" => v.parse::<u64>().ok(),
+                            _ => None,
+                        })
+                    });
                 min.or(replicas).unwrap_or(1) >= 2 && block_kind != "daemon"
             };
             if !replicated {
-                self.raw(p, "kiln writes a PodDisruptionBudget only for 2 replicas or more: carried raw");
+                self.raw(
+                    p,
+                    "kiln writes a PodDisruptionBudget only for 2 replicas or more: carried raw",
+                );
                 continue;
             }
             if pv.pointer("/spec/minAvailable").is_some() {
@@ -797,14 +896,23 @@ impl<'a> Mapper<'a> {
                 env_mapped: BTreeSet::new(),
                 env_from_mapped: BTreeSet::new(),
             });
-            self.note(ItemKind::Mapped, p, "", format!("became the PodDisruptionBudget of `{block}`"));
+            self.note(
+                ItemKind::Mapped,
+                p,
+                "",
+                format!("became the PodDisruptionBudget of `{block}`"),
+            );
         }
     }
 
     fn resources(&self, c: &Value, node: &mut Node) {
         for r in ["cpu", "memory"] {
-            let req = c.pointer(&format!("/resources/requests/{r}")).and_then(quantity);
-            let lim = c.pointer(&format!("/resources/limits/{r}")).and_then(quantity);
+            let req = c
+                .pointer(&format!("/resources/requests/{r}"))
+                .and_then(quantity);
+            let lim = c
+                .pointer(&format!("/resources/limits/{r}"))
+                .and_then(quantity);
             match (req, lim) {
                 (Some(a), Some(b)) if a == b => node.field(r, a),
                 (Some(a), Some(b)) => node.field(r, format!("{a} .. {b}")),
@@ -826,7 +934,12 @@ impl<'a> Mapper<'a> {
             _ => "/spec/template/metadata/labels",
         };
         for p in ["/metadata/labels", tmpl] {
-            for (k, v) in o.pointer(p).and_then(Value::as_object).into_iter().flatten() {
+            for (k, v) in o
+                .pointer(p)
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+            {
                 if k.starts_with("app.kubernetes.io/") || k == "helm.sh/chart" {
                     continue;
                 }
@@ -846,7 +959,12 @@ impl<'a> Mapper<'a> {
     fn env(&mut self, c: &Value, node: &mut Node, target: &mut Target) {
         let mut env: BTreeMap<String, String> = BTreeMap::new();
         let mut env_from: Vec<String> = Vec::new();
-        for src in c.get("envFrom").and_then(Value::as_array).into_iter().flatten() {
+        for src in c
+            .get("envFrom")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             if src.get("prefix").is_some() || src.get("optional").is_some() {
                 continue;
             }
@@ -856,7 +974,12 @@ impl<'a> Mapper<'a> {
             } else if let Some(n) = s(src, "/configMapRef/name") {
                 match self.config_map(n) {
                     Some(cm) if foldable(cm) => {
-                        for (k, v) in cm.get("data").and_then(Value::as_object).into_iter().flatten() {
+                        for (k, v) in cm
+                            .get("data")
+                            .and_then(Value::as_object)
+                            .into_iter()
+                            .flatten()
+                        {
                             env.insert(k.clone(), string(v.as_str().unwrap_or_default()));
                         }
                         self.folded.insert(n.to_owned());
@@ -875,15 +998,27 @@ impl<'a> Mapper<'a> {
                     Some(t) if !t.contains("$(") => Some(string(t)),
                     _ => None,
                 }
-            } else if let Some(r) = e.pointer("/valueFrom/secretKeyRef").filter(|r| r.get("optional").is_none()) {
+            } else if let Some(r) = e
+                .pointer("/valueFrom/secretKeyRef")
+                .filter(|r| r.get("optional").is_none())
+            {
                 match (s(r, "/name"), s(r, "/key")) {
                     (Some(n), Some(k)) => Some(format!("secret({}, {})", string(n), string(k))),
                     _ => None,
                 }
-            } else if let Some(r) = e.pointer("/valueFrom/configMapKeyRef").filter(|r| r.get("optional").is_none()) {
+            } else if let Some(r) = e
+                .pointer("/valueFrom/configMapKeyRef")
+                .filter(|r| r.get("optional").is_none())
+            {
                 match (s(r, "/name"), s(r, "/key")) {
                     (Some(n), Some(k)) => match self.config_map(n).filter(|cm| foldable(cm)) {
-                        Some(cm) => match cm.pointer(&format!("/data/{}", k.replace('~', "~0").replace('/', "~1"))).and_then(Value::as_str) {
+                        Some(cm) => match cm
+                            .pointer(&format!(
+                                "/data/{}",
+                                k.replace('~', "~0").replace('/', "~1")
+                            ))
+                            .and_then(Value::as_str)
+                        {
                             Some(v) => {
                                 self.folded.insert(n.to_owned());
                                 Some(string(v))
@@ -895,7 +1030,10 @@ impl<'a> Mapper<'a> {
                     _ => None,
                 }
             } else if let Some(r) = e.pointer("/valueFrom/fieldRef") {
-                match (s(r, "/fieldPath"), r.get("apiVersion").and_then(Value::as_str)) {
+                match (
+                    s(r, "/fieldPath"),
+                    r.get("apiVersion").and_then(Value::as_str),
+                ) {
                     (Some(p), None | Some("v1")) => Some(format!("field({})", string(p))),
                     _ => None,
                 }
@@ -925,10 +1063,14 @@ impl<'a> Mapper<'a> {
             if let Some(h) = p.get("httpGet") {
                 let path = s(h, "/path").unwrap_or("/");
                 return match h.get("port") {
-                    Some(Value::String(n)) if Some(n.as_str()) == port_name && port_name == Some("http") => {
+                    Some(Value::String(n))
+                        if Some(n.as_str()) == port_name && port_name == Some("http") =>
+                    {
                         Some(format!("http({})", string(path)))
                     }
-                    Some(Value::Number(n)) if n.as_u64().is_some_and(|x| (1..=65535).contains(&x)) => {
+                    Some(Value::Number(n))
+                        if n.as_u64().is_some_and(|x| (1..=65535).contains(&x)) =>
+                    {
                         Some(format!("http({}, port = {n})", string(path)))
                     }
                     _ => None,
@@ -936,10 +1078,14 @@ impl<'a> Mapper<'a> {
             }
             if let Some(t) = p.get("tcpSocket") {
                 return match t.get("port") {
-                    Some(Value::String(n)) if Some(n.as_str()) == port_name && port_name == Some("http") => {
+                    Some(Value::String(n))
+                        if Some(n.as_str()) == port_name && port_name == Some("http") =>
+                    {
                         Some("tcp()".into())
                     }
-                    Some(Value::Number(n)) if n.as_u64().is_some_and(|x| (1..=65535).contains(&x)) => {
+                    Some(Value::Number(n))
+                        if n.as_u64().is_some_and(|x| (1..=65535).contains(&x)) =>
+                    {
                         Some(format!("tcp({n})"))
                     }
                     _ => None,
@@ -983,7 +1129,10 @@ impl<'a> Mapper<'a> {
     fn security(&self, o: &Value, c: &Value, pod: &str, node: &mut Node) {
         let psc = o.pointer(&format!("{pod}/securityContext"));
         let csc = c.get("securityContext");
-        let get = |k: &str| -> Option<&Value> { csc.and_then(|x| x.get(k)).or_else(|| psc.and_then(|x| x.get(k))) };
+        let get = |k: &str| -> Option<&Value> {
+            csc.and_then(|x| x.get(k))
+                .or_else(|| psc.and_then(|x| x.get(k)))
+        };
         let mut fields: Vec<(&str, String)> = Vec::new();
         if let Some(u) = get("runAsUser").and_then(Value::as_u64) {
             fields.push(("run_as_user", u.to_string()));
@@ -1022,7 +1171,11 @@ impl<'a> Mapper<'a> {
     }
 
     fn volumes(&mut self, o: &Value, c: &Value, pod: &str, node: &mut Node, target: &mut Target) {
-        let mounts: Vec<&Value> = c.get("volumeMounts").and_then(Value::as_array).map(|v| v.iter().collect()).unwrap_or_default();
+        let mounts: Vec<&Value> = c
+            .get("volumeMounts")
+            .and_then(Value::as_array)
+            .map(|v| v.iter().collect())
+            .unwrap_or_default();
         let mount_of = |name: &str| -> Option<&Value> {
             let mut it = mounts.iter().filter(|m| s(m, "/name") == Some(name));
             match (it.next(), it.next()) {
@@ -1031,9 +1184,16 @@ impl<'a> Mapper<'a> {
             }
         };
         let simple_mount = |m: &Value| {
-            m.as_object().is_some_and(|mm| mm.keys().all(|k| ["name", "mountPath", "readOnly"].contains(&k.as_str())))
+            m.as_object().is_some_and(|mm| {
+                mm.keys()
+                    .all(|k| ["name", "mountPath", "readOnly"].contains(&k.as_str()))
+            })
         };
-        let vols = o.pointer(&format!("{pod}/volumes")).and_then(Value::as_array).cloned().unwrap_or_default();
+        let vols = o
+            .pointer(&format!("{pod}/volumes"))
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         for v in &vols {
             let Some(name) = s(v, "/name").filter(|n| write::is_name(n)) else {
                 continue;
@@ -1044,27 +1204,43 @@ impl<'a> Mapper<'a> {
             let Some(path) = s(m, "/mountPath") else {
                 continue;
             };
-            let keys: Vec<&str> = v.as_object().map(|o| o.keys().map(String::as_str).collect()).unwrap_or_default();
+            let keys: Vec<&str> = v
+                .as_object()
+                .map(|o| o.keys().map(String::as_str).collect())
+                .unwrap_or_default();
             if keys.len() != 2 {
                 continue;
             }
-            let source: Option<(&str, String)> = if let Some(e) = v.get("emptyDir").and_then(Value::as_object) {
-                match (e.len(), e.get("sizeLimit").and_then(quantity)) {
-                    (0, _) => Some(("", String::new())),
-                    (1, Some(q)) => Some(("size_limit", q)),
-                    _ => None,
-                }
-            } else if let Some(cm) = v.get("configMap").filter(|x| x.as_object().is_some_and(|m| m.len() == 1)) {
-                s(cm, "/name").map(|n| ("config_map", string(n)))
-            } else if let Some(sec) = v.get("secret").filter(|x| x.as_object().is_some_and(|m| m.len() == 1)) {
-                s(sec, "/secretName").map(|n| ("secret", string(n)))
-            } else if let Some(pvc) = v.get("persistentVolumeClaim").filter(|x| x.as_object().is_some_and(|m| m.len() == 1)) {
-                s(pvc, "/claimName").map(|n| ("claim", string(n)))
-            } else if let Some(hp) = v.get("hostPath").filter(|x| x.as_object().is_some_and(|m| m.len() == 1)) {
-                s(hp, "/path").map(|p| ("host_path", string(p)))
-            } else {
-                None
-            };
+            let source: Option<(&str, String)> =
+                if let Some(e) = v.get("emptyDir").and_then(Value::as_object) {
+                    match (e.len(), e.get("sizeLimit").and_then(quantity)) {
+                        (0, _) => Some(("", String::new())),
+                        (1, Some(q)) => Some(("size_limit", q)),
+                        _ => None,
+                    }
+                } else if let Some(cm) = v
+                    .get("configMap")
+                    .filter(|x| x.as_object().is_some_and(|m| m.len() == 1))
+                {
+                    s(cm, "/name").map(|n| ("config_map", string(n)))
+                } else if let Some(sec) = v
+                    .get("secret")
+                    .filter(|x| x.as_object().is_some_and(|m| m.len() == 1))
+                {
+                    s(sec, "/secretName").map(|n| ("secret", string(n)))
+                } else if let Some(pvc) = v
+                    .get("persistentVolumeClaim")
+                    .filter(|x| x.as_object().is_some_and(|m| m.len() == 1))
+                {
+                    s(pvc, "/claimName").map(|n| ("claim", string(n)))
+                } else if let Some(hp) = v
+                    .get("hostPath")
+                    .filter(|x| x.as_object().is_some_and(|m| m.len() == 1))
+                {
+                    s(hp, "/path").map(|p| ("host_path", string(p)))
+                } else {
+                    None
+                };
             let Some((field, value)) = source else {
                 continue;
             };
@@ -1079,14 +1255,22 @@ impl<'a> Mapper<'a> {
             let _ = &target;
         }
         // StatefulSet claim templates.
-        for t in o.pointer("/spec/volumeClaimTemplates").and_then(Value::as_array).into_iter().flatten() {
+        for t in o
+            .pointer("/spec/volumeClaimTemplates")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             let Some(name) = s(t, "/metadata/name").filter(|n| write::is_name(n)) else {
                 continue;
             };
             let Some(m) = mount_of(name).filter(|m| simple_mount(m)) else {
                 continue;
             };
-            let Some(size) = t.pointer("/spec/resources/requests/storage").and_then(quantity) else {
+            let Some(size) = t
+                .pointer("/spec/resources/requests/storage")
+                .and_then(quantity)
+            else {
                 continue;
             };
             let b = node.child("volume", Some(name));
@@ -1100,7 +1284,10 @@ impl<'a> Mapper<'a> {
 
     fn job(&mut self, o: &Value, node: &mut Node, target: &mut Target) {
         let spec = o.get("spec").cloned().unwrap_or(Value::Null);
-        let ann = o.pointer("/metadata/annotations").cloned().unwrap_or(Value::Null);
+        let ann = o
+            .pointer("/metadata/annotations")
+            .cloned()
+            .unwrap_or(Value::Null);
         let a = |k: &str| ann.get(k).and_then(Value::as_str);
         let run = if let Some(h) = a("helm.sh/hook") {
             let hooks: BTreeSet<&str> = h.split(',').map(str::trim).collect();
@@ -1117,7 +1304,11 @@ impl<'a> Mapper<'a> {
                 _ => Some("before_deploy"),
             }
         } else if let Some(r) = a("kapp.k14s.io/change-rule") {
-            if r.contains("after") { Some("after_deploy") } else { Some("before_deploy") }
+            if r.contains("after") {
+                Some("after_deploy")
+            } else {
+                Some("before_deploy")
+            }
         } else {
             None
         };
@@ -1130,7 +1321,10 @@ impl<'a> Mapper<'a> {
                 || k.starts_with("argocd.argoproj.io/")
                 || k.starts_with("kapp.k14s.io/")
             {
-                target.skip.push(format!("/metadata/annotations/{}", k.replace('~', "~0").replace('/', "~1")));
+                target.skip.push(format!(
+                    "/metadata/annotations/{}",
+                    k.replace('~', "~0").replace('/', "~1")
+                ));
             }
         }
         if let Some(n) = spec.get("backoffLimit").and_then(Value::as_u64) {
@@ -1164,16 +1358,25 @@ impl<'a> Mapper<'a> {
         }
         node.field(
             "keep_succeeded",
-            spec.get("successfulJobsHistoryLimit").and_then(Value::as_u64).unwrap_or(3).to_string(),
+            spec.get("successfulJobsHistoryLimit")
+                .and_then(Value::as_u64)
+                .unwrap_or(3)
+                .to_string(),
         );
         node.field(
             "keep_failed",
-            spec.get("failedJobsHistoryLimit").and_then(Value::as_u64).unwrap_or(1).to_string(),
+            spec.get("failedJobsHistoryLimit")
+                .and_then(Value::as_u64)
+                .unwrap_or(1)
+                .to_string(),
         );
         if spec.get("suspend") == Some(&Value::Bool(true)) {
             node.field("suspend", "true".into());
         }
-        let js = spec.pointer("/jobTemplate/spec").cloned().unwrap_or(Value::Null);
+        let js = spec
+            .pointer("/jobTemplate/spec")
+            .cloned()
+            .unwrap_or(Value::Null);
         if let Some(n) = js.get("backoffLimit").and_then(Value::as_u64) {
             node.field("retries", n.to_string());
         }
@@ -1186,10 +1389,12 @@ impl<'a> Mapper<'a> {
 /// A ConfigMap whose keys can all become env entries.
 fn foldable(cm: &Value) -> bool {
     let data_ok = cm.get("data").and_then(Value::as_object).is_some_and(|d| {
-        d.iter().all(|(k, v)| c_ident(k) && v.as_str().is_some_and(|t| !t.contains("$(")))
+        d.iter()
+            .all(|(k, v)| c_ident(k) && v.as_str().is_some_and(|t| !t.contains("$(")))
     });
     let others_ok = cm.as_object().is_some_and(|m| {
-        m.keys().all(|k| ["apiVersion", "kind", "metadata", "data"].contains(&k.as_str()))
+        m.keys()
+            .all(|k| ["apiVersion", "kind", "metadata", "data"].contains(&k.as_str()))
     });
     // Annotations or labels other than the app's would be lost with the object.
     let meta_ok = cm.pointer("/metadata/annotations").is_none();
@@ -1208,8 +1413,10 @@ fn dns_1035(s: &str) -> bool {
     !b.is_empty()
         && b.len() <= 63
         && b[0].is_ascii_lowercase()
-        && b.last().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+        && b.last()
+            .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
 }
 
 /// An image kiln would refuse as unpinned (`:latest`, no tag).

@@ -127,7 +127,10 @@ impl TempDir {
             .map(|d| d.subsec_nanos())
             .unwrap_or_default();
         for attempt in 0..100u32 {
-            let p = base.join(format!("kiln-import-{}-{nanos}-{attempt}", std::process::id()));
+            let p = base.join(format!(
+                "kiln-import-{}-{nanos}-{attempt}",
+                std::process::id()
+            ));
             match std::fs::create_dir(&p) {
                 Ok(()) => return Ok(TempDir(p)),
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
@@ -172,13 +175,18 @@ fn format(text: &str) -> Result<String, String> {
     let (ast, diags) = crate::syntax::parse(crate::source::FileId(0), text);
     if diags.has_errors() {
         let msgs: Vec<String> = diags.iter().map(|d| d.message.clone()).collect();
-        return Err(format!("the generated text does not parse: {}", msgs.join("; ")));
+        return Err(format!(
+            "the generated text does not parse: {}",
+            msgs.join("; ")
+        ));
     }
     Ok(crate::syntax::fmt::format(&ast, text))
 }
 
 /// Imports the manifests at `paths` (files, directories, `-` for stdin).
-pub fn import_paths(paths: &[&Path]) -> Result<Result<Imported, ImportError>, crate::diff::sources::SourceError> {
+pub fn import_paths(
+    paths: &[&Path],
+) -> Result<Result<Imported, ImportError>, crate::diff::sources::SourceError> {
     let objects = read::read_all(paths)?;
     Ok(import(&objects))
 }
@@ -233,8 +241,11 @@ pub fn import(objects: &[Value]) -> Result<Imported, ImportError> {
             .to_owned(),
     ];
     let nodes: Vec<write::Node> = plans.iter().map(|p| p.node.clone()).collect();
-    let first = format(&write::render(&header, &nodes))
-        .map_err(|message| ImportError::Internal { message, text: write::render(&header, &nodes) })?;
+    let first =
+        format(&write::render(&header, &nodes)).map_err(|message| ImportError::Internal {
+            message,
+            text: write::render(&header, &nodes),
+        })?;
     let bundle = compile(&first, &files).map_err(|e| ImportError::Internal {
         message: format!("the imported file does not compile: {e}"),
         text: first.clone(),
@@ -364,9 +375,18 @@ pub fn report_text(im: &Imported) -> String {
         } else {
             format!(" `{}`", i.path)
         };
-        out.push_str(&format!("{}: {}{path}: {}\n", i.kind.as_str(), i.object, i.message));
+        out.push_str(&format!(
+            "{}: {}{path}: {}\n",
+            i.kind.as_str(),
+            i.object,
+            i.message
+        ));
     }
-    let hardening = im.differences.iter().filter(|d| d.category.is_some()).count();
+    let hardening = im
+        .differences
+        .iter()
+        .filter(|d| d.category.is_some())
+        .count();
     out.push_str(&format!(
         "imported {} app{} ({}): {} object{} mapped, {} field{} kept as patch, {} secret{} referenced, {} object{} carried raw, {} unmapped, {} difference{} kiln adds on purpose, {} not reproduced\n",
         im.apps.len(),

@@ -61,10 +61,12 @@ struct Walker<'a> {
 
 impl Walker<'_> {
     fn skipped(&self, ptr: &str) -> bool {
-        self.t
-            .skip
-            .iter()
-            .any(|s| ptr == s || ptr.strip_prefix(s.as_str()).is_some_and(|r| r.starts_with('/')))
+        self.t.skip.iter().any(|s| {
+            ptr == s
+                || ptr
+                    .strip_prefix(s.as_str())
+                    .is_some_and(|r| r.starts_with('/'))
+        })
     }
 
     fn emit(&mut self, value: Value) {
@@ -126,9 +128,8 @@ impl Walker<'_> {
             }
             return;
         }
-        let main_container = self.t.kind != "Service"
-            && key == "containers"
-            && ptr.ends_with("/spec/containers");
+        let main_container =
+            self.t.kind != "Service" && key == "containers" && ptr.ends_with("/spec/containers");
         let mut appended = 0usize;
         let mut used = vec![false; klist.len()];
         for (ii, item) in items.iter().enumerate() {
@@ -161,7 +162,10 @@ impl Walker<'_> {
                 (!klist.is_empty()).then_some(0)
             } else if let Some(key_of) = item_key(key, item) {
                 klist.iter().enumerate().position(|(ki, kv)| {
-                    !used[ki] && !(main_container && ki == 0) && item_key(key, kv) == Some(key_of.clone())
+                    // The main container pairs with the generated main container only.
+                    let taken =
+                        used.get(ki).copied().unwrap_or(true) || (main_container && ki == 0);
+                    !taken && item_key(key, kv) == Some(key_of.clone())
                 })
             } else if ii < klist.len() && !used[ii] {
                 Some(ii)

@@ -63,9 +63,13 @@ pub struct Skipped {
 pub fn clean(v: &Value) -> Result<Value, String> {
     let kind = v.get("kind").and_then(Value::as_str).unwrap_or_default();
     if CONTROLLED_KINDS.contains(&kind) {
-        return Err(format!("a `{kind}` is made by a controller from another object"));
+        return Err(format!(
+            "a `{kind}` is made by a controller from another object"
+        ));
     }
-    if let Some(owners) = v.pointer("/metadata/ownerReferences").and_then(Value::as_array)
+    if let Some(owners) = v
+        .pointer("/metadata/ownerReferences")
+        .and_then(Value::as_array)
         && let Some(o) = owners.first()
     {
         return Err(format!(
@@ -255,7 +259,9 @@ fn job_defaults(spec: &mut Map<String, Value>) {
             .and_then(|t| t.pointer_mut("/metadata/labels"))
         {
             labels.retain(|k, _| {
-                !k.contains("controller-uid") && k != "job-name" && k != "batch.kubernetes.io/job-name"
+                !k.contains("controller-uid")
+                    && k != "job-name"
+                    && k != "batch.kubernetes.io/job-name"
             });
         }
     }
@@ -347,7 +353,11 @@ fn labels(v: &Value) -> Vec<(&str, &str)> {
 /// What an object's labels and namespace say about its app, strongest first.
 fn app_hint(v: &Value) -> Option<String> {
     let ls = labels(v);
-    let label = |k: &str| ls.iter().find(|(lk, _)| *lk == k).map(|(_, v)| v.to_string());
+    let label = |k: &str| {
+        ls.iter()
+            .find(|(lk, _)| *lk == k)
+            .map(|(_, v)| v.to_string())
+    };
     label("app.kubernetes.io/part-of")
         .or_else(|| label("app.kubernetes.io/instance"))
         .or_else(|| {
@@ -379,7 +389,11 @@ pub fn sanitize(raw: &str, max: usize) -> String {
     while out.ends_with('-') {
         out.pop();
     }
-    if out.is_empty() { "app".to_owned() } else { out }
+    if out.is_empty() {
+        "app".to_owned()
+    } else {
+        out
+    }
 }
 
 /// Groups objects (by index) into apps: by their labels and namespace, then objects

@@ -69,7 +69,11 @@ pub struct Difference {
 
 /// Compares the input (cleaned, with the import's renames applied) with the compiled
 /// bundle and classifies every difference.
-pub fn check(before: &[Value], after: &[Value], absorbed_config_maps: &[ObjectKey]) -> Vec<Difference> {
+pub fn check(
+    before: &[Value],
+    after: &[Value],
+    absorbed_config_maps: &[ObjectKey],
+) -> Vec<Difference> {
     let report = diff::diff(
         before,
         after,
@@ -78,7 +82,8 @@ pub fn check(before: &[Value], after: &[Value], absorbed_config_maps: &[ObjectKe
             report_removed: true,
         },
     );
-    let by_key: BTreeMap<ObjectKey, &Value> = before.iter().map(|v| (ObjectKey::of(v), v)).collect();
+    let by_key: BTreeMap<ObjectKey, &Value> =
+        before.iter().map(|v| (ObjectKey::of(v), v)).collect();
     let mut out = Vec::new();
     for o in &report.objects {
         let title = o.title();
@@ -182,7 +187,11 @@ fn classify(path: &str, op: &str, kind: &str, env_same: bool) -> Option<Category
     if has("resources") && (has("limits") || has("requests")) || path.ends_with(".resources") {
         return Some(Category::Resources);
     }
-    if (has("Probe")) && matches!(last, "initialDelaySeconds" | "periodSeconds" | "timeoutSeconds" | "failureThreshold")
+    if (has("Probe"))
+        && matches!(
+            last,
+            "initialDelaySeconds" | "periodSeconds" | "timeoutSeconds" | "failureThreshold"
+        )
     {
         return Some(Category::Probes);
     }
@@ -210,8 +219,10 @@ fn classify(path: &str, op: &str, kind: &str, env_same: bool) -> Option<Category
         "updateStrategy",
         "nodeSelector",
     ];
-    if OPERATIONAL.iter().any(|f| path.split('.').any(|seg| seg == *f || seg.starts_with(&format!("{f}["))))
-        || matches!(last, "maxUnavailable" | "serviceName")
+    if OPERATIONAL.iter().any(|f| {
+        path.split('.')
+            .any(|seg| seg == *f || seg.starts_with(&format!("{f}[")))
+    }) || matches!(last, "maxUnavailable" | "serviceName")
         || (has("volumeClaimTemplates") && matches!(last, "apiVersion" | "kind"))
     {
         return Some(Category::Operational);
@@ -272,13 +283,20 @@ fn effective_env(obj: &Value, all: &[Value]) -> BTreeMap<String, BTreeMap<String
         .enumerate()
     {
         let mut env = BTreeMap::new();
-        for src in c.get("envFrom").and_then(Value::as_array).into_iter().flatten() {
+        for src in c
+            .get("envFrom")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             if let Some(n) = src.pointer("/configMapRef/name").and_then(Value::as_str) {
                 let cm = all.iter().find(|v| {
                     v.get("kind").and_then(Value::as_str) == Some("ConfigMap")
                         && v.pointer("/metadata/name").and_then(Value::as_str) == Some(n)
                         && (ns.is_none()
-                            || v.pointer("/metadata/namespace").and_then(Value::as_str).is_none_or(|x| Some(x) == ns))
+                            || v.pointer("/metadata/namespace")
+                                .and_then(Value::as_str)
+                                .is_none_or(|x| Some(x) == ns))
                 });
                 match cm.and_then(|cm| cm.get("data")).and_then(Value::as_object) {
                     Some(data) => {
@@ -325,7 +343,10 @@ fn effective_env(obj: &Value, all: &[Value]) -> BTreeMap<String, BTreeMap<String
         let key = if i == 0 {
             "<main>".to_owned()
         } else {
-            c.get("name").and_then(Value::as_str).unwrap_or_default().to_owned()
+            c.get("name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
         };
         out.insert(key, env);
     }
@@ -339,20 +360,40 @@ mod tests {
     #[test]
     fn categories() {
         assert_eq!(
-            classify("spec.template.spec.securityContext", "added", "Deployment", false),
+            classify(
+                "spec.template.spec.securityContext",
+                "added",
+                "Deployment",
+                false
+            ),
             Some(Category::Security)
         );
         assert_eq!(
-            classify("spec.template.spec.containers[name=web].image", "changed", "Deployment", true),
+            classify(
+                "spec.template.spec.containers[name=web].image",
+                "changed",
+                "Deployment",
+                true
+            ),
             None
         );
         assert_eq!(
-            classify("spec.template.spec.containers[name=web].resources", "added", "Deployment", true),
+            classify(
+                "spec.template.spec.containers[name=web].resources",
+                "added",
+                "Deployment",
+                true
+            ),
             Some(Category::Resources)
         );
         // A value of the input that kiln replaced is not hardening, it is a loss.
         assert_eq!(
-            classify("spec.template.spec.containers[name=web].imagePullPolicy", "changed", "Deployment", true),
+            classify(
+                "spec.template.spec.containers[name=web].imagePullPolicy",
+                "changed",
+                "Deployment",
+                true
+            ),
             None
         );
     }

@@ -287,7 +287,10 @@ mod tests {
     fn json_values() {
         assert_eq!(json(&serde_json::json!(-1)), None);
         assert_eq!(json(&serde_json::json!(1.5)), Some("1.5".into()));
-        assert_eq!(json(&serde_json::json!(["a", 1])), Some("[\"a\", 1]".into()));
+        assert_eq!(
+            json(&serde_json::json!(["a", 1])),
+            Some("[\"a\", 1]".into())
+        );
         assert_eq!(json(&serde_json::json!({"a": 1})), None);
     }
 }
