@@ -694,7 +694,6 @@ fn file_naming_a_fifo_does_not_hang() {
 }
 
 #[test]
-#[ignore = "known bug (reported): a ConfigMap over Kubernetes' 1 MiB limit is written without a diagnostic"]
 fn env_over_one_mebibyte_is_refused() {
     let text = app(&format!(
         "  env {{ BIG = \"{}\" }}\n  worker w {{ command = [\"x\"] }}\n",

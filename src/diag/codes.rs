@@ -848,19 +848,6 @@ codes! {
          ```kiln\ntemplate old_web(port: port = 8080) service {   // warning: never used\n  port = port\n}\napp a { image = \"registry.example.com/a:1.0.0\" }\n```\n\n\
          Fix: instantiate it (`service web = old_web() { }`), remove it, or name it \
          `_old_web` to keep it on purpose.";
-    /// A template of the project that no block instantiates.
-    UNUSED_TEMPLATE = "K0619", "unused-template", Warning,
-        "a template is never instantiated",
-        "A template is checked through its instantiations (its fields are checked with \
-         each block's arguments), so a template no block uses is not checked at all, and \
-         is usually left over from a refactoring. kiln reports the unused templates of the \
-         file compiled, and of every file of a workspace (`kiln check DIR`); a shared \
-         module imported by a single app may define templates other apps use, so those \
-         are not reported when one app is compiled alone. The standard library is never \
-         reported.\n\n\
-         ```kiln\ntemplate old_web(port: port = 8080) service {   // warning: never used\n  port = port\n}\napp a { image = \"registry.example.com/a:1.0.0\" }\n```\n\n\
-         Fix: instantiate it (`service web = old_web() { }`), remove it, or name it \
-         `_old_web` to keep it on purpose.";
     /// A source file that is not UTF-8.
     NOT_UTF8 = "K0020", "not-utf8", Error,
         "the file is not valid UTF-8",
@@ -924,4 +911,16 @@ codes! {
          ```sh\nkiln import odd.yaml -o app.kiln   # error[K0705]: ... saved to /tmp/kiln-import-failed-123.kiln\n```\n\n\
          Fix: report the manifests (without their Secrets) with the saved text; remove \
          the object that triggers it from the input to import the rest.";
+    /// A generated ConfigMap over Kubernetes' 1 MiB limit.
+    CONFIG_MAP_TOO_LARGE = "K0413", "config-map-too-large", Error,
+        "a generated ConfigMap holds more than 1 MiB",
+        "Plain `env` values and the files of a `files = [file(..)]` volume go into a \
+         ConfigMap. Kubernetes stores each object in etcd, and the API server refuses a \
+         ConfigMap whose keys and values (`data` and `binaryData`) add up to more than \
+         1 MiB (1,048,576 bytes): `kubectl apply` would fail in the middle of a release. \
+         kiln counts the bytes of every key and value and refuses the bundle instead.\n\n\
+         ```kiln\nvolume static {\n  mount = \"/srv\"\n  files = [file(\"bundle.js\"), file(\"vendor.js\")]   // error: 1.4 MB together\n}\n```\n\n\
+         Fix: keep large data out of the bundle: put it in the image, download it in an \
+         init container, or split the files over several volumes (one ConfigMap each, \
+         each under 1 MiB).";
 }

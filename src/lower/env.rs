@@ -6,25 +6,60 @@
 use super::Cx;
 use super::meta::{self, Block};
 use crate::check::model::{App, Container, Env, EnvFrom, EnvValue};
+use crate::diag::{Diagnostic, codes};
+use crate::source::Loc;
 use k8s_openapi::api::core::v1::{
     ConfigMap, ConfigMapEnvSource, ConfigMapKeySelector, EnvFromSource, EnvVar, EnvVarSource,
     ObjectFieldSelector, SecretEnvSource, SecretKeySelector,
 };
 use std::collections::BTreeMap;
 
+/// Kubernetes refuses a ConfigMap whose `data` and `binaryData` keys and values add up
+/// to more than 1 MiB (etcd's value limit, checked by the API server on create).
+pub const CONFIG_MAP_MAX_BYTES: usize = 1024 * 1024;
+
+/// Where the data of a generated ConfigMap comes from, for the diagnostic when it is too
+/// large.
+#[derive(Debug, Clone, Copy)]
+pub struct DataSource<'a> {
+    /// The block that declares it (the app, a container, a volume).
+    pub loc: Loc,
+    /// What it is, for the label: "the `env` values of `web`", "the files of volume `conf`".
+    pub what: &'a str,
+}
+
 /// A ConfigMap named `{base}-{hash10}` of `data`, pushed to the bundle; returns the name.
+/// Data over [`CONFIG_MAP_MAX_BYTES`] is an error at `source` (K0413) and nothing is
+/// pushed: the API server would refuse the object.
 pub fn hashed_config_map(
     cx: &mut Cx,
     app: &App,
     block: &Block,
     base: &str,
     data: BTreeMap<String, String>,
+    source: DataSource,
 ) -> String {
     // BTreeMap: the hash does not depend on the order keys were written in.
     let name = format!(
         "{base}-{}",
         meta::content_hash(data.iter().flat_map(|(k, v)| [k.as_str(), v.as_str()]), 10)
     );
+    let size: usize = data.iter().map(|(k, v)| k.len() + v.len()).sum();
+    if size > CONFIG_MAP_MAX_BYTES {
+        cx.diags.push(
+            Diagnostic::new(
+                codes::CONFIG_MAP_TOO_LARGE,
+                source.loc.file,
+                source.loc.span,
+                format!(
+                    "the ConfigMap `{name}` would hold {size} bytes, more than the {CONFIG_MAP_MAX_BYTES} (1 MiB) Kubernetes accepts"
+                ),
+            )
+            .label(format!("{} add up to {size} bytes", source.what))
+            .help("keep large data out of `env` and `file(..)`: put it in the image, or split the files over several volumes"),
+        );
+        return name;
+    }
     let cm = ConfigMap {
         metadata: meta::object_meta(app, block, name.clone()),
         data: Some(data),
@@ -52,7 +87,11 @@ pub fn app_config_map(cx: &mut Cx, app: &App) -> Option<String> {
     }
     let block = Block::app(app);
     let base = format!("{}-env", app.name);
-    Some(hashed_config_map(cx, app, &block, &base, data))
+    let source = DataSource {
+        loc: app.loc,
+        what: "the `env` values of the app",
+    };
+    Some(hashed_config_map(cx, app, &block, &base, data, source))
 }
 
 /// A container's `env` and `envFrom`.
@@ -150,7 +189,12 @@ pub fn container_env(
     }
     let data = plain(own);
     if !data.is_empty() {
-        let name = hashed_config_map(cx, app, block, base, data);
+        let what = format!("the `env` values of `{}`", container.name);
+        let source = DataSource {
+            loc: container.loc,
+            what: &what,
+        };
+        let name = hashed_config_map(cx, app, block, base, data, source);
         out.env_from.push(config_map_ref(&name));
     }
     out

@@ -441,8 +441,19 @@ pub fn pod(cx: &mut Cx, p: &PodIn) -> PodOut {
                     .iter()
                     .map(|f| (f.name.clone(), f.content.clone()))
                     .collect();
-                let name =
-                    env::hashed_config_map(cx, app, &p.block, &format!("{base}-{}", v.name), data);
+                let what = format!("the files of volume `{}`", v.name);
+                let source = env::DataSource {
+                    loc: v.loc,
+                    what: &what,
+                };
+                let name = env::hashed_config_map(
+                    cx,
+                    app,
+                    &p.block,
+                    &format!("{base}-{}", v.name),
+                    data,
+                    source,
+                );
                 vol.config_map = Some(core::ConfigMapVolumeSource {
                     name,
                     ..Default::default()
