@@ -54,6 +54,10 @@ fn std_file_name(module: &str) -> String {
 /// ([`crate::Source::from_dir`]): no real file can have it.
 pub const WORKSPACE_ENTRY: &str = "<workspace>";
 
+/// The most text the joined program may hold with the copies of instantiated templates;
+/// past it, instantiations share their template's text.
+const MAX_COPIED_TEXT: usize = 64 * 1024 * 1024;
+
 /// The name of the synthetic file holding `--set` overrides.
 pub const SET_FILE: &str = "--set";
 
@@ -406,6 +410,9 @@ struct Segment {
     name: String,
     /// The entry import that reached it, for files the caller's map lacks.
     import_site: Option<Span>,
+    /// The offset in its file of the byte at `base`: 0 for a whole file, the template's
+    /// start for the copy of a template made for one instantiation.
+    offset: u32,
 }
 
 /// One template instantiation, for "instantiated here" labels.
@@ -535,6 +542,7 @@ pub fn expand(
             file: m.file,
             name: map.get(m.file).name.clone(),
             import_site: m.import_site,
+            offset: 0,
         });
         if m.base > 0 {
             shift_file(&mut m.ast, m.base);
@@ -657,6 +665,9 @@ pub fn expand(
         stack: Vec::new(),
         failed: Vec::new(),
         referenced: std::collections::HashSet::new(),
+        text: &mut text,
+        segments: &mut segments,
+        param_names: Vec::new(),
     };
     let mut items = Vec::new();
     for m in &mut g.modules {
@@ -671,7 +682,14 @@ pub fn expand(
             }
         }
     }
-    let (uses, failed) = (ex.uses, ex.failed);
+    let Expander {
+        uses,
+        failed,
+        referenced,
+        param_names: copied_params,
+        ..
+    } = ex;
+    param_names.extend(copied_params);
     // Unused templates of the project: those of the entry file, or of any file of a
     // workspace (the directory is the whole project, so no app uses them). A file
     // compiled alone may leave some templates of a shared module unused: other apps use
@@ -684,7 +702,7 @@ pub fn expand(
         .is_some_and(|n| n == WORKSPACE_ENTRY);
     let mut unused: Vec<&ast::Template> = templates
         .values()
-        .filter(|t| !ex.referenced.contains(&t.name.name) && !t.name.name.starts_with('_'))
+        .filter(|t| !referenced.contains(&t.name.name) && !t.name.name.starts_with('_'))
         .filter(|t| {
             let seg = segments.iter().rev().find(|s| s.base <= t.name.span.start);
             seg.is_some_and(|s| {
@@ -742,6 +760,7 @@ impl Program {
             Some(s) => {
                 let start = (span.start - s.base.min(span.start)).min(s.len);
                 let end = span.end.saturating_sub(s.base).clamp(start, s.len);
+                let (start, end) = (start.saturating_add(s.offset), end.saturating_add(s.offset));
                 (s.file, Span { start, end }, s.import_site)
             }
             None => (self.entry, span, None),
@@ -781,12 +800,23 @@ impl Program {
                 continue;
             }
             let span = d.primary.loc.span;
-            let mut uses: Vec<&Use> = self
-                .uses
-                .iter()
-                .filter(|u| u.body.start <= span.start && span.end <= u.body.end)
-                .collect();
-            uses.dedup_by(|a, b| a.call == b.call);
+            // The instantiation whose copy of the template holds the span, then the one
+            // holding that instantiation (a template used inside another), and so on.
+            let mut uses: Vec<&Use> = Vec::new();
+            let mut at = span;
+            while uses.len() < 3 {
+                let holding: Vec<&Use> = self
+                    .uses
+                    .iter()
+                    .filter(|u| u.body.start <= at.start && at.end <= u.body.end)
+                    .filter(|u| !uses.iter().any(|x| x.call == u.call))
+                    .collect();
+                let Some(first) = holding.first() else {
+                    break;
+                };
+                at = first.call;
+                uses.extend(holding);
+            }
             let (loc, known) = self.loc(span);
             if !known {
                 let (file, _, _) = self.real(span);
@@ -824,7 +854,29 @@ impl Program {
                     );
                 }
             }
-            out.push(d);
+            // The same problem found in several instantiations (through one template
+            // line) is one diagnostic naming them.
+            let same = out.0.iter_mut().find(|e| {
+                e.code == d.code && e.primary.loc == d.primary.loc && e.message == d.message
+            });
+            match same {
+                Some(e) => {
+                    for l in d.secondary {
+                        let named = e
+                            .secondary
+                            .iter()
+                            .filter(|x| x.message.starts_with("in this instantiation"))
+                            .count();
+                        if l.message.starts_with("in this instantiation")
+                            && named < 3
+                            && !e.secondary.contains(&l)
+                        {
+                            e.secondary.push(l);
+                        }
+                    }
+                }
+                None => out.push(d),
+            }
         }
         out
     }
@@ -1021,6 +1073,13 @@ struct Expander<'t, 'd> {
     failed: Vec<(Span, Span)>,
     /// Names of the templates some block instantiates (or tries to).
     referenced: std::collections::HashSet<String>,
+    /// The joined text and its segments: each instantiation gets its own copy of the
+    /// template's text (mapped back to the template's file), so a diagnostic inside a
+    /// template names the one instantiation it comes from.
+    text: &'d mut String,
+    segments: &'d mut Vec<Segment>,
+    /// Parameter names of the copies (their `let`s are never "unused").
+    param_names: Vec<Span>,
 }
 
 impl Expander<'_, '_> {
@@ -1047,6 +1106,45 @@ impl Expander<'_, '_> {
         }
     }
 
+    /// A copy of the template whose spans point into a copy of its text appended to the
+    /// joined program (mapped back to the template's file). Past [`MAX_COPIED_TEXT`] the
+    /// template itself is used: diagnostics then name every instantiation.
+    fn copy_of(&mut self, t: &ast::Template) -> ast::Template {
+        let (start, end) = (t.span.start as usize, t.span.end as usize);
+        let Some(slice) = self.text.get(start..end) else {
+            return t.clone();
+        };
+        if self.text.len() + slice.len() + 1 > MAX_COPIED_TEXT {
+            return t.clone();
+        }
+        let Some(seg) = self
+            .segments
+            .iter()
+            .rev()
+            .find(|s| s.base <= t.span.start)
+            .cloned()
+        else {
+            return t.clone();
+        };
+        let slice = slice.to_string();
+        self.text.push('\n');
+        let base = self.text.len() as u32;
+        self.text.push_str(&slice);
+        self.segments.push(Segment {
+            base,
+            len: slice.len() as u32,
+            file: seg.file,
+            name: seg.name,
+            import_site: seg.import_site,
+            offset: seg.offset + (t.span.start - seg.base),
+        });
+        let mut c = t.clone();
+        shift_template(&mut c, base - t.span.start);
+        self.param_names
+            .extend(c.params.iter().map(|p| p.name.span));
+        c
+    }
+
     fn err(&self, code: crate::diag::Code, span: Span, msg: String) -> Diagnostic {
         Diagnostic::new(code, FileId(0), span, msg)
     }
@@ -1056,7 +1154,8 @@ impl Expander<'_, '_> {
     fn instantiate(&mut self, b: &mut ast::Block, call: &ast::Call) -> bool {
         let name = &call.func.name;
         self.referenced.insert(name.clone());
-        let Some(t) = self.templates.get(name) else {
+        let templates = self.templates;
+        let Some(t) = templates.get(name) else {
             let mut d = self
                 .err(
                     codes::UNKNOWN_TEMPLATE,
@@ -1109,6 +1208,9 @@ impl Expander<'_, '_> {
             self.diags.push(d);
             return false;
         }
+        // From here on, this instantiation's own copy of the template.
+        let copy = self.copy_of(t);
+        let t = &copy;
         // Arguments: positional first, then by name.
         let mut bound: Vec<Option<ast::Expr>> = vec![None; t.params.len()];
         let mut ok = true;
@@ -1329,21 +1431,23 @@ fn shift_file(f: &mut ast::File, by: u32) {
                 }
                 shift(&mut i.span, by);
             }
-            ast::Item::Template(t) => {
-                shift(&mut t.name.span, by);
-                shift(&mut t.span, by);
-                for p in &mut t.params {
-                    shift(&mut p.name.span, by);
-                    shift(&mut p.ty.span, by);
-                    shift(&mut p.span, by);
-                    if let Some(d) = &mut p.default {
-                        shift_expr(d, by);
-                    }
-                }
-                shift_block(&mut t.body, by);
-            }
+            ast::Item::Template(t) => shift_template(t, by),
         }
     }
+}
+
+fn shift_template(t: &mut ast::Template, by: u32) {
+    shift(&mut t.name.span, by);
+    shift(&mut t.span, by);
+    for p in &mut t.params {
+        shift(&mut p.name.span, by);
+        shift(&mut p.ty.span, by);
+        shift(&mut p.span, by);
+        if let Some(d) = &mut p.default {
+            shift_expr(d, by);
+        }
+    }
+    shift_block(&mut t.body, by);
 }
 
 fn shift_let(l: &mut ast::Let, by: u32) {

@@ -416,3 +416,63 @@ fn unused_templates_of_a_workspace() {
     let (codes, text) = check_file(&d.path().join("one.kiln"), &Options::default());
     assert!(codes.is_empty(), "{text}");
 }
+
+/// A problem inside a template names the instantiation it comes from: an argument that
+/// makes one use wrong is reported with that use only; a mistake in the template itself
+/// is one diagnostic naming every use.
+#[test]
+fn template_diagnostics_name_their_own_instantiation() {
+    let d = tempfile::tempdir().unwrap();
+    write(
+        d.path(),
+        "t.kiln",
+        "template web(replicas: int = 2) service {\n  port = 8080\n  replicas = replicas\n  health = http(\"/up\")\n}\ntemplate bad() worker {\n  command = [\"run\"]\n  replicsa = 2\n}\n",
+    );
+    write(
+        d.path(),
+        "app.kiln",
+        &format!(
+            "import \"./t.kiln\"\n{}",
+            app(
+                "a",
+                "  service one = web(replicas = 1) { }\n  service two = web() { }\n  worker w1 = bad() { }\n  worker w2 = bad() { }"
+            )
+        ),
+    );
+    let (codes, text) = check_file(&d.path().join("app.kiln"), &Options::default());
+    assert_eq!(codes, ["K0909", "K0101"], "{text}");
+    // One chunk per diagnostic: each starts with its severity.
+    let mut chunks: Vec<String> = Vec::new();
+    for line in text.lines() {
+        if line.starts_with("warning[") || line.starts_with("error[") || chunks.is_empty() {
+            chunks.push(String::new());
+        }
+        if let Some(c) = chunks.last_mut() {
+            c.push_str(line);
+            c.push('\n');
+        }
+    }
+    let single = chunks
+        .iter()
+        .find(|b| b.contains("K0909"))
+        .cloned()
+        .unwrap_or_default();
+    assert!(single.contains("t.kiln:3:14"), "{text}");
+    assert!(single.contains("app.kiln:4:17"), "{text}");
+    assert_eq!(
+        single.matches("in this instantiation").count(),
+        1,
+        "only `one` has 1 replica:\n{text}"
+    );
+    let typo = chunks
+        .iter()
+        .find(|b| b.contains("replicsa"))
+        .cloned()
+        .unwrap_or_default();
+    assert!(typo.contains("t.kiln:8:3"), "{text}");
+    assert_eq!(
+        typo.matches("in this instantiation of `bad`").count(),
+        2,
+        "{text}"
+    );
+}
