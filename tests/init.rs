@@ -134,3 +134,45 @@ fn a_file_name_and_a_bad_image() {
     assert!(text(&out).contains("K0307"), "{}", text(&out));
     assert!(!d.path().join("web.kiln").exists());
 }
+
+/// On a terminal, missing values are asked for with their defaults shown; an empty
+/// answer takes the default. The terminal is made by util-linux `script` (skipped, with
+/// a message, where it is not installed: the prompts are unit-tested in src/cli/init.rs).
+#[test]
+fn on_a_terminal_missing_values_are_asked_for() {
+    if !Path::new("/usr/bin/script").exists() {
+        eprintln!("skipped: /usr/bin/script (util-linux) is not installed");
+        return;
+    }
+    let d = tempfile::tempdir().unwrap();
+    let mut child = Command::new("/usr/bin/script")
+        .args([
+            "-qec",
+            &format!("{} init blog/", env!("CARGO_BIN_EXE_kiln")),
+            "/dev/null",
+        ])
+        .current_dir(d.path())
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        // The name's default is the directory's; the template is typed; the image default.
+        stdin.write_all(b"\npython-wsgi\n\n").unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{shown}");
+    assert!(shown.contains("app name [blog]: "), "{shown}");
+    assert!(
+        shown.contains("image [registry.example.com/blog:0.1.0]: "),
+        "{shown}"
+    );
+    let written = std::fs::read_to_string(d.path().join("blog/app.kiln")).unwrap();
+    assert!(written.contains("import \"std/python-wsgi\""), "{written}");
+    assert!(written.contains("app blog {"), "{written}");
+}
