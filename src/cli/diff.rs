@@ -66,6 +66,11 @@ pub fn run(a: &DiffArgs, color: Color) -> u8 {
         },
     );
     report.notes.extend(before.notes);
+    // Manifests kiln did not write (a migration): group the changes by what kiln adds
+    // on purpose (docs/import.md).
+    if a.against.is_some() {
+        crate::diff::hardening::annotate(&mut report, &before.objects, &after, &[]);
+    }
     let ropts = RenderOptions {
         color: a.format == DiffFormat::Text && stdout_color(color),
         context: a.unified,

@@ -12,6 +12,7 @@
 //! before any YAML text or change path is made, so every renderer is safe by
 //! construction. The rules and their reasons are in `docs/diff.md`.
 
+pub mod hardening;
 pub mod live;
 pub mod normalize;
 pub mod render;
@@ -127,6 +128,11 @@ pub struct ObjectDiff {
     /// The before side's name when the object was renamed (a content-hash suffix that
     /// changed with the content: `csis-env-33c0cab5e3`).
     pub renamed_from: Option<String>,
+    /// Why each change exists (parallel to `changes`), when the report was classified
+    /// ([`hardening::annotate`]); empty otherwise.
+    pub categories: Vec<Option<hardening::Category>>,
+    /// Why an added or removed object exists, when the report was classified.
+    pub category: Option<hardening::Category>,
 }
 
 impl ObjectDiff {
@@ -180,6 +186,9 @@ pub struct Report {
     pub objects: Vec<ObjectDiff>,
     /// Remarks for the reader (e.g. "`app.kiln` does not exist at `HEAD~1`").
     pub notes: Vec<String>,
+    /// Whether [`hardening::annotate`] put the changes in categories (the summary then
+    /// groups them).
+    pub classified: bool,
 }
 
 impl Report {
@@ -255,6 +264,7 @@ pub fn diff(before: &[Value], after: &[Value], opts: &DiffOptions) -> Report {
     let mut renamed = vec![false; after.len()];
     if opts.report_removed {
         pair_renames(before, after, &mut used, &mut matches, &mut renamed);
+        pair_imported(before, after, &mut used, &mut matches, &mut renamed);
     }
     let mut report = Report::default();
     for ((a, found), renamed) in after.iter().zip(matches).zip(renamed) {
@@ -279,11 +289,24 @@ pub fn diff(before: &[Value], after: &[Value], opts: &DiffOptions) -> Report {
     }
     if opts.report_removed {
         for (i, b) in before.iter().enumerate() {
-            if !used[i] {
-                report
-                    .objects
-                    .push(compare(Some(b), None, ObjectKey::of(b)));
+            if used[i] {
+                continue;
             }
+            let key = ObjectKey::of(b);
+            // kiln never holds secret data: a Secret the bundle references stays where it
+            // is, it is not removed.
+            if hardening::referenced_secret(&key, after) {
+                let name = if key.namespace.is_empty() {
+                    key.name.clone()
+                } else {
+                    format!("{}/{}", key.namespace, key.name)
+                };
+                report.notes.push(format!(
+                    "Secret `{name}` is not in the bundle, which references it: kiln never holds secret data, so it stays as it is (create it outside kiln)"
+                ));
+                continue;
+            }
+            report.objects.push(compare(Some(b), None, key));
         }
     }
     report
@@ -292,7 +315,7 @@ pub fn diff(before: &[Value], after: &[Value], opts: &DiffOptions) -> Report {
 /// The name without a content-hash suffix (`csis-env-33c0cab5e3` → `csis-env`): kiln
 /// names ConfigMaps and release Jobs after a hash of their content, so a change renames
 /// them.
-fn hash_stem(name: &str) -> Option<&str> {
+pub(crate) fn hash_stem(name: &str) -> Option<&str> {
     let (stem, suffix) = name.rsplit_once('-')?;
     let hex = suffix.len() >= 8
         && suffix.len() <= 16
@@ -344,6 +367,80 @@ fn pair_renames(
             )
         {
             *m = Some(*bi);
+            *u = true;
+            *r = true;
+        }
+    }
+}
+
+/// Pairs the added and removed objects that are one object renamed, when it can tell:
+/// the added object records the removed one's name in the `kiln.dev/imported-from`
+/// annotation (written by `kiln import`), or its name is the removed one's plus a
+/// content-hash suffix (`shop-migrate` → `shop-migrate-c8b89926`), or it is one of
+/// kiln's hash-named ConfigMaps holding exactly the removed ConfigMap's data. Same group
+/// and kind; same namespace, or a removed object that names none. Only unambiguous pairs
+/// are joined.
+fn pair_imported(
+    before: &[Value],
+    after: &[Value],
+    used: &mut [bool],
+    matches: &mut [Option<usize>],
+    renamed: &mut [bool],
+) {
+    let compatible = |a: &ObjectKey, b: &ObjectKey| {
+        a.group == b.group
+            && a.kind == b.kind
+            && (a.namespace == b.namespace || b.namespace.is_empty())
+    };
+    let mut proposals: Vec<(usize, usize)> = Vec::new();
+    for (ai, a) in after.iter().enumerate() {
+        if !matches.get(ai).is_some_and(Option::is_none) {
+            continue;
+        }
+        let ak = ObjectKey::of(a);
+        let recorded = a
+            .pointer("/metadata/annotations")
+            .and_then(|m| m.get(hardening::IMPORTED_FROM))
+            .and_then(Value::as_str);
+        let stem = hash_stem(&ak.name);
+        let data = a
+            .get("data")
+            .filter(|d| d.as_object().is_some_and(|m| !m.is_empty()));
+        let candidates: Vec<usize> = before
+            .iter()
+            .enumerate()
+            .filter(|(bi, b)| {
+                if used.get(*bi) != Some(&false) {
+                    return false;
+                }
+                let bk = ObjectKey::of(b);
+                if !compatible(&ak, &bk) {
+                    return false;
+                }
+                match (recorded, stem) {
+                    (Some(n), _) => bk.name == n,
+                    (None, Some(s)) => {
+                        bk.name == s
+                            || (ak.kind == "ConfigMap" && data.is_some() && b.get("data") == data)
+                    }
+                    (None, None) => false,
+                }
+            })
+            .map(|(bi, _)| bi)
+            .collect();
+        if let [bi] = candidates.as_slice() {
+            proposals.push((ai, *bi));
+        }
+    }
+    // A removed object proposed for two added ones is ambiguous: neither is joined.
+    for &(ai, bi) in &proposals {
+        if proposals.iter().filter(|(_, b)| *b == bi).count() != 1 {
+            continue;
+        }
+        if let (Some(m), Some(u), Some(r)) =
+            (matches.get_mut(ai), used.get_mut(bi), renamed.get_mut(ai))
+        {
+            *m = Some(bi);
             *u = true;
             *r = true;
         }
@@ -414,6 +511,8 @@ fn compare(before: Option<&Value>, after: Option<&Value>, key: ObjectKey) -> Obj
         after_yaml: yaml(&a),
         changes,
         renamed_from: None,
+        categories: Vec::new(),
+        category: None,
     }
 }
 

@@ -4,6 +4,7 @@
 //!
 //! Everything printed comes from the report, whose values are already masked.
 
+use super::hardening::Category;
 use super::{ObjectDiff, PathChange, Report, Status};
 use serde_json::{Value, json};
 use similar::{ChangeTag, TextDiff};
@@ -130,6 +131,96 @@ fn summary_line(o: &ObjectDiff) -> String {
     }
 }
 
+/// The changes of a classified object grouped by category (the categories in their
+/// order, then the unclassified changes under `None`): additions by path only (the
+/// value is kiln's default), other changes with their values.
+fn grouped(o: &ObjectDiff) -> Vec<(Option<Category>, Vec<String>)> {
+    let mut out: Vec<(Option<Category>, Vec<String>)> = Vec::new();
+    let order = Category::ALL.iter().copied().map(Some).chain([None]);
+    for cat in order {
+        let items: Vec<String> = o
+            .changes
+            .iter()
+            .zip(o.categories.iter().copied().chain(std::iter::repeat(None)))
+            .filter(|(_, c)| *c == cat)
+            .map(|(ch, _)| match (cat, &ch.before) {
+                (Some(_), None) => ch.path.clone(),
+                _ => change_line(ch),
+            })
+            .collect();
+        if !items.is_empty() {
+            out.push((cat, items));
+        }
+    }
+    out
+}
+
+/// Per category, how many changed paths and added or removed objects it explains;
+/// `other`: how many it does not.
+fn category_counts(report: &Report) -> (Vec<(Category, usize)>, usize) {
+    let mut counts: Vec<(Category, usize)> = Category::ALL.iter().map(|c| (*c, 0)).collect();
+    let mut other = 0;
+    let mut bump =
+        |c: Option<Category>| match c.and_then(|c| counts.iter_mut().find(|(k, _)| *k == c)) {
+            Some((_, n)) => *n += 1,
+            None => other += 1,
+        };
+    for o in &report.objects {
+        match o.status {
+            Status::Unchanged => {}
+            Status::Changed => {
+                for i in 0..o.changes.len() {
+                    bump(o.categories.get(i).copied().flatten());
+                }
+            }
+            _ => bump(o.category),
+        }
+    }
+    counts.retain(|(_, n)| *n > 0);
+    (counts, other)
+}
+
+/// The closing line of a classified summary: what kiln adds on purpose, by category.
+fn categories_line(report: &Report) -> String {
+    let (counts, other) = category_counts(report);
+    let parts: Vec<String> = counts
+        .iter()
+        .map(|(c, n)| format!("{n} {}", c.as_str()))
+        .collect();
+    format!(
+        "kiln adds on purpose: {}; {other} other change{}",
+        if parts.is_empty() {
+            "nothing".to_owned()
+        } else {
+            parts.join(", ")
+        },
+        if other == 1 { "" } else { "s" }
+    )
+}
+
+/// A classified object in the summary: its header, then one indented line per category.
+fn classified_summary(out: &mut String, o: &ObjectDiff) {
+    let head = format!("{} {}", o.status.sign(), o.title());
+    match o.status {
+        Status::Changed => {
+            let _ = writeln!(out, "{head}");
+            for (cat, items) in grouped(o) {
+                let name = cat.map_or("other", Category::as_str);
+                let _ = writeln!(out, "    {name}: {}", items.join("; "));
+            }
+        }
+        _ => match o.category {
+            Some(c) => {
+                let _ = writeln!(out, "{head} [{}]", c.as_str());
+            }
+            // Not something kiln adds on purpose: the plain header stands out.
+            None => {
+                let _ = writeln!(out, "{head}");
+            }
+        },
+    }
+}
+
 /// The text rendering: per differing object a header and its diff, then the counts.
 pub fn text(report: &Report, opts: RenderOptions) -> String {
     let mut out = String::new();
@@ -141,6 +232,10 @@ pub fn text(report: &Report, opts: RenderOptions) -> String {
         .iter()
         .filter(|o| o.status != Status::Unchanged)
     {
+        if opts.summary && report.classified {
+            classified_summary(&mut out, o);
+            continue;
+        }
         if opts.summary {
             let _ = writeln!(out, "{}", summary_line(o));
             continue;
@@ -153,6 +248,9 @@ pub fn text(report: &Report, opts: RenderOptions) -> String {
         }
         out.push_str(&body(o, opts.context, opts.color));
         out.push('\n');
+    }
+    if opts.summary && report.classified {
+        let _ = writeln!(out, "{}", categories_line(report));
     }
     let _ = writeln!(out, "{}", report.counts());
     out
@@ -203,12 +301,32 @@ pub fn markdown(report: &Report, opts: RenderOptions) -> String {
         out.push_str("| | object | changes |\n|---|---|---|\n");
         for o in differing {
             let changes = match o.status {
+                Status::Changed if report.classified => grouped(o)
+                    .into_iter()
+                    .map(|(cat, items)| {
+                        let items: Vec<String> = items
+                            .iter()
+                            .map(|i| format!("`{}`", i.replace('`', "'")))
+                            .collect();
+                        format!(
+                            "{}: {}",
+                            cat.map_or("other", Category::as_str),
+                            items.join(", ")
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("<br>"),
                 Status::Changed => o
                     .changes
                     .iter()
                     .map(|c| format!("`{}`", change_line(c).replace('`', "'")))
                     .collect::<Vec<_>>()
                     .join("<br>"),
+                s if report.classified => format!(
+                    "{} ({})",
+                    s.as_str(),
+                    o.category.map_or("other", Category::as_str)
+                ),
                 s => s.as_str().to_owned(),
             };
             let _ = writeln!(
@@ -218,6 +336,9 @@ pub fn markdown(report: &Report, opts: RenderOptions) -> String {
                 o.title(),
                 changes.replace('|', "\\|")
             );
+        }
+        if report.classified {
+            let _ = writeln!(out, "\n{}", categories_line(report));
         }
         return out;
     }
@@ -254,14 +375,21 @@ pub fn json(report: &Report, opts: RenderOptions) -> String {
             let changes: Vec<Value> = if o.status == Status::Changed {
                 o.changes
                     .iter()
-                    .map(|ch| {
+                    .enumerate()
+                    .map(|(i, ch)| {
                         let op = match (&ch.before, &ch.after) {
                             (None, _) => "add",
                             (_, None) => "remove",
                             _ => "replace",
                         };
-                        json!({"op": op, "path": ch.path, "pointer": ch.pointer,
-                               "before": ch.before, "after": ch.after})
+                        let mut c = json!({"op": op, "path": ch.path, "pointer": ch.pointer,
+                               "before": ch.before, "after": ch.after});
+                        // Only a classified change carries a category (absent: a
+                        // change kiln does not make on purpose).
+                        if let Some(cat) = o.categories.get(i).copied().flatten() {
+                            c["category"] = json!(cat.as_str());
+                        }
+                        c
                     })
                     .collect()
             } else {
@@ -279,14 +407,26 @@ pub fn json(report: &Report, opts: RenderOptions) -> String {
             if !opts.summary {
                 v["diff"] = Value::String(body(o, opts.context, false));
             }
+            if let Some(cat) = o.category {
+                v["category"] = json!(cat.as_str());
+            }
             v
         })
         .collect();
-    let v = json!({
+    let mut v = json!({
         "summary": {"changed": c.changed, "added": c.added, "removed": c.removed, "unchanged": c.unchanged},
         "notes": report.notes,
         "objects": objects,
     });
+    if report.classified {
+        let (counts, other) = category_counts(report);
+        let mut m = serde_json::Map::new();
+        for (cat, n) in counts {
+            m.insert(cat.as_str().to_owned(), json!(n));
+        }
+        m.insert("other".to_owned(), json!(other));
+        v["categories"] = Value::Object(m);
+    }
     let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
     s.push('\n');
     s

@@ -189,6 +189,10 @@ pub struct Mapper<'a> {
     used_blocks: BTreeSet<String>,
     /// Members of a kind and version kiln maps that fit their schema.
     ok: BTreeSet<usize>,
+    /// The ConfigMap every container of every workload reads whole through `envFrom`:
+    /// its values become the app's `env` (one ConfigMap `{app}-env-{hash}`, which
+    /// `kiln diff` pairs with it).
+    app_env: Option<String>,
     plan: AppPlan,
 }
 
@@ -202,6 +206,7 @@ impl<'a> Mapper<'a> {
             items: Vec::new(),
             folded: BTreeSet::new(),
             used_blocks: BTreeSet::new(),
+            app_env: None,
             ok: members
                 .iter()
                 .copied()
@@ -317,6 +322,21 @@ impl<'a> Mapper<'a> {
                 .field("image", string("registry.example.com/placeholder:0.0.0")),
         }
         let app_image = image.unwrap_or_default();
+        self.app_env = self.shared_env_config_map();
+        if let Some(name) = self.app_env.clone()
+            && let Some(cm) = self.config_map(&name)
+        {
+            let b = self.plan.node.child("env", None);
+            for (k, v) in cm
+                .get("data")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+            {
+                b.field(k, string(v.as_str().unwrap_or_default()));
+            }
+            self.folded.insert(name);
+        }
         for kind in ["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"] {
             for i in self.of_kind(kind) {
                 self.workload(i, &app_image);
@@ -433,6 +453,47 @@ impl<'a> Mapper<'a> {
             "a custom resource (or a kind kiln does not know): carried raw".to_owned()
         };
         self.raw(i, &why);
+    }
+
+    /// The foldable ConfigMap that every container (and init container) of every
+    /// workload of the app reads whole through `envFrom`, if there is exactly one:
+    /// kiln's app `env` gives its values to every container, as the input did.
+    fn shared_env_config_map(&self) -> Option<String> {
+        let workloads: Vec<usize> = ["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"]
+            .iter()
+            .flat_map(|k| self.of_kind(k))
+            .collect();
+        let mut common: Option<BTreeSet<String>> = None;
+        for &i in &workloads {
+            let o = &self.objects[i];
+            let pod = o.pointer(pod_pointer(s(o, "/kind").unwrap_or_default()))?;
+            let containers = ["containers", "initContainers"]
+                .iter()
+                .filter_map(|k| pod.get(*k).and_then(Value::as_array))
+                .flatten();
+            for c in containers {
+                let names: BTreeSet<String> = c
+                    .get("envFrom")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter(|src| src.get("prefix").is_none() && src.get("optional").is_none())
+                    .filter_map(|src| s(src, "/configMapRef/name").map(str::to_owned))
+                    .collect();
+                common = Some(match common {
+                    None => names,
+                    Some(prev) => prev.intersection(&names).cloned().collect(),
+                });
+            }
+        }
+        let common = common?;
+        let mut it = common
+            .into_iter()
+            .filter(|n| self.config_map(n).is_some_and(foldable) && !self.used_as_file(n));
+        match (it.next(), it.next()) {
+            (Some(n), None) => Some(n),
+            _ => None,
+        }
     }
 
     /// Whether a ConfigMap is mounted as a volume somewhere in the app.
@@ -972,6 +1033,11 @@ impl<'a> Mapper<'a> {
                 env_from.push(format!("secret({})", string(n)));
                 target.env_from_mapped.insert(format!("secret:{n}"));
             } else if let Some(n) = s(src, "/configMapRef/name") {
+                if self.app_env.as_deref() == Some(n) {
+                    // The app's `env` holds it.
+                    target.env_from_mapped.insert(format!("configmap:{n}"));
+                    continue;
+                }
                 match self.config_map(n) {
                     Some(cm) if foldable(cm) => {
                         for (k, v) in cm

@@ -268,13 +268,36 @@ pub fn import(objects: &[Value]) -> Result<Imported, ImportError> {
                 });
                 continue;
             };
-            let ex = patch::extract(&objects[t.input], &kobj.value, &t);
+            let mut ex = patch::extract(&objects[t.input], &kobj.value, &t);
+            // An object kiln names differently (other than by a content-hash suffix, and
+            // other than a Service, which keeps its name): the annotation lets
+            // `kiln diff` show the input object and kiln's as one renamed object.
+            let old = read::s(&objects[t.input], "/metadata/name").unwrap_or_default();
+            if t.kind != "Service"
+                && kobj.name != old
+                && crate::diff::hash_stem(&kobj.name) != Some(old)
+            {
+                ex.sets.push(patch::Set {
+                    path: vec![
+                        "metadata".into(),
+                        "annotations".into(),
+                        crate::diff::hardening::IMPORTED_FROM.into(),
+                    ],
+                    value: Value::String(old.to_owned()),
+                });
+            }
             let block = plan.node.child(&t.block_kind, Some(&t.block));
             if !ex.sets.is_empty() {
                 let p = block.child("patch", Some(&t.kind.to_ascii_lowercase()));
                 for s in &ex.sets {
                     if let Some(v) = write::json(&s.value) {
                         p.path_field(&s.path, v);
+                    }
+                    // Reported as a rename, not as a field of the input.
+                    if s.path.last().map(String::as_str)
+                        == Some(crate::diff::hardening::IMPORTED_FROM)
+                    {
+                        continue;
                     }
                     items.push(Item {
                         kind: ItemKind::Patch,
@@ -309,7 +332,8 @@ pub fn import(objects: &[Value]) -> Result<Imported, ImportError> {
         message: format!("the imported file does not compile: {e}"),
         text: text.clone(),
     })?;
-    // The names kiln gives: what the round trip compares under.
+    // The names kiln gives (reported); the round trip compares the input as it is,
+    // as `kiln diff --against` does, which pairs renamed objects.
     for (idx, o) in objects.iter().enumerate() {
         let mut v = o.clone();
         let target = plans
@@ -321,20 +345,33 @@ pub fn import(objects: &[Value]) -> Result<Imported, ImportError> {
                 .iter()
                 .find(|k| k.app == p.name && k.block == t.block && k.kind == t.kind)
         {
-            let old = read::s(o, "/metadata/name").unwrap_or_default().to_owned();
+            let old = read::s(o, "/metadata/name").unwrap_or_default();
             if old != k.name {
                 items.push(Item {
                     kind: ItemKind::Rename,
                     object: read::describe(o),
                     path: String::new(),
-                    message: format!("kiln names it `{}`", k.name),
+                    message: if crate::diff::hash_stem(&k.name) == Some(old) {
+                        format!(
+                            "kiln names it `{}` (a content-hash suffix: a changed job is a new Job)",
+                            k.name
+                        )
+                    } else {
+                        format!(
+                            "kiln names it `{}`; the `{}` annotation records the old name, so `kiln diff` shows one renamed object",
+                            k.name,
+                            crate::diff::hardening::IMPORTED_FROM
+                        )
+                    },
                 });
             }
-            if let Some(m) = v.get_mut("metadata").and_then(Value::as_object_mut) {
-                m.insert("name".into(), Value::String(k.name.clone()));
-                if !k.namespace.is_empty() && m.contains_key("namespace") {
-                    m.insert("namespace".into(), Value::String(k.namespace.clone()));
-                }
+            // A namespace Kubernetes would refuse was made a valid one (the only
+            // namespace change an import makes): compared under kiln's.
+            if let Some(m) = v.get_mut("metadata").and_then(Value::as_object_mut)
+                && !k.namespace.is_empty()
+                && m.contains_key("namespace")
+            {
+                m.insert("namespace".into(), Value::String(k.namespace.clone()));
             }
         }
         expected.push(v);
