@@ -441,7 +441,58 @@ fn command_line() {
         err.contains(&format!("error[{}]", codes::IMPORT_NEEDS_OUTPUT)),
         "{err}"
     );
-    // K0705 (the generated text does not compile) has no known input that triggers it:
-    // only its explanation is checked here.
     assert!(codes::IMPORT_INTERNAL.info().explanation.contains("saved"));
+}
+
+/// K0705: a generated text that does not check (forced by the test hook, since no input
+/// is known to produce one) writes nothing, saves the text aside and says where.
+#[test]
+fn a_text_that_does_not_check_is_saved_aside() {
+    let dir = scratch("k0705");
+    let plain = root().join("tests/fixtures/import/plain/input.yaml");
+    let out = kiln()
+        .current_dir(&dir)
+        .env(import::TEST_BREAK_VAR, "1")
+        .args(["import", "-o", "app.kiln"])
+        .arg(&plain)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains(&format!("error[{}]", codes::IMPORT_INTERNAL)),
+        "{err}"
+    );
+    assert!(err.contains("nothing was written"), "{err}");
+    assert!(!dir.join("app.kiln").exists(), "nothing written");
+    let saved = err
+        .split("saved to `")
+        .nth(1)
+        .and_then(|r| r.split('`').next())
+        .unwrap_or_else(|| panic!("no place in: {err}"));
+    let text = std::fs::read_to_string(saved).unwrap();
+    assert!(text.contains("app hello {"), "{text}");
+    assert!(text.contains("no_such_field"), "{text}");
+    let _ = std::fs::remove_file(saved);
+    // The JSON form says the same.
+    let out = kiln()
+        .current_dir(&dir)
+        .env(import::TEST_BREAK_VAR, "1")
+        .args(["import", "--format", "json", "-o", "app.kiln"])
+        .arg(&plain)
+        .output()
+        .unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&out.stderr).trim()).unwrap();
+    assert_eq!(v["code"], codes::IMPORT_INTERNAL.as_str());
+    let message = v["message"].as_str().unwrap();
+    assert!(message.contains("saved to `"), "{message}");
+    if let Some(p) = message
+        .split("saved to `")
+        .nth(1)
+        .and_then(|r| r.split('`').next())
+    {
+        let _ = std::fs::remove_file(p);
+    }
+    assert!(!dir.join("app.kiln").exists());
 }

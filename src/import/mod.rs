@@ -183,6 +183,20 @@ fn format(text: &str) -> Result<String, String> {
     Ok(crate::syntax::fmt::format(&ast, text))
 }
 
+/// The environment variable that makes the import generate a text that does not check
+/// (tests only: K0705, "nothing written, the text saved aside", has no input that
+/// triggers it, since the import checks what it generates).
+#[doc(hidden)]
+pub const TEST_BREAK_VAR: &str = "KILN_IMPORT_TEST_BREAK";
+
+/// The text appended when [`TEST_BREAK_VAR`] is set: an app with a field kiln does not
+/// know.
+fn test_break() -> Option<&'static str> {
+    std::env::var_os(TEST_BREAK_VAR)
+        .is_some()
+        .then_some("\napp kiln-import-test-break {\n  no_such_field = 1\n}\n")
+}
+
 /// Imports the manifests at `paths` (files, directories, `-` for stdin).
 pub fn import_paths(
     paths: &[&Path],
@@ -323,7 +337,10 @@ pub fn import(objects: &[Value]) -> Result<Imported, ImportError> {
         }
     }
     let nodes: Vec<write::Node> = plans.iter().map(|p| p.node.clone()).collect();
-    let rendered = write::render(&header, &nodes);
+    let mut rendered = write::render(&header, &nodes);
+    if let Some(broken) = test_break() {
+        rendered.push_str(broken);
+    }
     let text = format(&rendered).map_err(|message| ImportError::Internal {
         message,
         text: rendered.clone(),
