@@ -787,3 +787,69 @@ pub(crate) fn contributions(snap: &Snapshot) -> Vec<Contribution> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn import_strings_are_found_while_typed() {
+        let t = "import \"./sh";
+        assert_eq!(import_string(t, t.len() as u32), Some(Span::new(8, 12)));
+        let t = "  import   \"";
+        assert_eq!(import_string(t, t.len() as u32), Some(Span::new(12, 12)));
+        // Past the closing quote, another word, or not at the start of the line.
+        for t in [
+            "import \"a\" ",
+            "imports \"a",
+            "let x = import \"a",
+            "import",
+        ] {
+            assert_eq!(import_string(t, t.len() as u32), None, "{t}");
+        }
+        // A cursor inside a multi-byte character is no offset of the text.
+        assert_eq!(import_string("import \"é", 9), None);
+    }
+
+    #[test]
+    fn std_module_docs_and_uris() {
+        let (line, header) = std_doc("std/rails").unwrap();
+        assert!(
+            line.starts_with("the shape of a Rails application"),
+            "{line}"
+        );
+        assert!(header.contains("Sidekiq"));
+        assert!(std_doc("std/nope").is_none());
+        for (name, _) in modules::STDLIB {
+            assert!(!std_doc(name).unwrap().0.is_empty(), "{name} has no header");
+        }
+        assert_eq!(
+            file_uri(Path::new("/home/me/my app/é.kiln")),
+            "file:///home/me/my%20app/%C3%A9.kiln"
+        );
+    }
+
+    #[test]
+    fn completion_stays_inside_the_root() {
+        let tmp = std::env::temp_dir().join(format!("kiln-imports-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&tmp);
+        std::fs::create_dir_all(tmp.join("app/lib")).unwrap();
+        std::fs::write(tmp.join("app/lib/a.kiln"), "").unwrap();
+        std::fs::write(tmp.join("secret.kiln"), "").unwrap();
+        let doc = tmp.join("app/main.kiln");
+        let labels = |text: &str, ws: Option<&Path>| -> Vec<String> {
+            complete(text, text.len() as u32, Some(&doc), ws)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|c| c.label)
+                .collect()
+        };
+        assert_eq!(labels("import \"./lib/", None), ["./lib/a.kiln"]);
+        assert!(labels("import \"../", None).is_empty());
+        // In a workspace rooted higher, the parent is inside.
+        let ws = labels("import \"../", Some(&tmp));
+        assert!(ws.contains(&"../secret.kiln".to_string()), "{ws:?}");
+        assert!(labels("import \"../../", Some(&tmp)).is_empty());
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+}

@@ -173,6 +173,14 @@ mod tests {
             for c in completion::complete(&snap, good, o, true) {
                 assert!(inside(c.replace), "{c:?} at {o}");
             }
+            let path = std::path::Path::new("/nonexistent/kiln/doc.kiln");
+            for c in imports::complete(text, o, Some(path), None).unwrap_or_default() {
+                assert!(inside(c.replace), "{c:?} at {o}");
+            }
+            if let Some(h) = imports::hover(&snap, o) {
+                assert!(inside(h.span));
+            }
+            let _ = imports::definition(&snap, o);
             assert!(views.definition(o).into_iter().all(inside));
             assert!(views.references(o, true).into_iter().all(inside));
             if let Some((s, _)) = navigation::prepare_rename(&snap, o) {

@@ -86,8 +86,9 @@ struct Server {
     folders: Vec<PathBuf>,
     workspaces_option: Option<Value>,
     workspaces: Vec<PathBuf>,
-    /// Set while messages that arrived during a diagnostics run are handled.
-    draining: bool,
+    /// Set while a batch is handled: messages received later must wait for the rest of
+    /// it (handling them first would apply edits out of order).
+    in_batch: bool,
     /// An `exit` handled while draining.
     exit_code: Option<u8>,
     options: Options,
@@ -113,7 +114,7 @@ pub fn serve(conn: Connection) -> u8 {
         folders: Vec::new(),
         workspaces_option: None,
         workspaces: Vec::new(),
-        draining: false,
+        in_batch: false,
         exit_code: None,
         options: Options::default(),
         delay: DEFAULT_DELAY,
@@ -195,6 +196,13 @@ impl Server {
 
     /// Handles one batch; returns the exit code on `exit`.
     fn batch(&mut self, batch: Vec<Message>) -> Option<u8> {
+        let outer = std::mem::replace(&mut self.in_batch, true);
+        let code = self.batch_inner(batch);
+        self.in_batch = outer;
+        code
+    }
+
+    fn batch_inner(&mut self, batch: Vec<Message>) -> Option<u8> {
         let cancelled: HashSet<RequestId> = batch
             .iter()
             .filter_map(|m| match m {
@@ -463,20 +471,19 @@ impl Server {
     }
 
     /// Handles the messages that arrived meanwhile (before and after a diagnostics run, so
-    /// that what is published is for the latest text). True when there were some.
+    /// that what is published is for the latest text). True when there were some. Not
+    /// while a batch is handled (the diagnostics published at `didOpen`).
     fn drain(&mut self) -> bool {
-        if self.draining || self.exit_code.is_some() {
+        if self.in_batch || self.exit_code.is_some() {
             return false;
         }
         let pending: Vec<Message> = self.conn.receiver.try_iter().take(4096).collect();
         if pending.is_empty() {
             return false;
         }
-        self.draining = true;
         if let Some(code) = self.batch(pending) {
             self.exit_code = Some(code);
         }
-        self.draining = false;
         true
     }
 
