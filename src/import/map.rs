@@ -193,6 +193,8 @@ pub struct Mapper<'a> {
     /// its values become the app's `env` (one ConfigMap `{app}-env-{hash}`, which
     /// `kiln diff` pairs with it).
     app_env: Option<String>,
+    /// The app's jobs with what their ordering annotations said, for `after`.
+    jobs: Vec<(usize, JobOrder)>,
     plan: AppPlan,
 }
 
@@ -207,6 +209,7 @@ impl<'a> Mapper<'a> {
             folded: BTreeSet::new(),
             used_blocks: BTreeSet::new(),
             app_env: None,
+            jobs: Vec::new(),
             ok: members
                 .iter()
                 .copied()
@@ -342,6 +345,7 @@ impl<'a> Mapper<'a> {
                 self.workload(i, &app_image);
             }
         }
+        self.order_jobs();
         // What no mapping claimed.
         let claimed: BTreeSet<usize> = self
             .plan
@@ -453,6 +457,57 @@ impl<'a> Mapper<'a> {
             "a custom resource (or a kind kiln does not know): carried raw".to_owned()
         };
         self.raw(i, &why);
+    }
+
+    /// `after` of each job, from what the ordering annotations said: among the jobs of
+    /// one kiln window (`before_deploy` and `on_install` jobs share the one before the
+    /// workloads; `after_deploy` jobs the one after), a Helm hook or Argo CD job waits
+    /// for the jobs of the closest lower (stage, weight); a kapp job for the jobs of the
+    /// change groups its change rules wait for.
+    fn order_jobs(&mut self) {
+        let window = |r: &str| u8::from(r == "after_deploy");
+        let jobs = std::mem::take(&mut self.jobs);
+        for (_, j) in &jobs {
+            let mut after: BTreeSet<String> = BTreeSet::new();
+            let same: Vec<&JobOrder> = jobs
+                .iter()
+                .map(|(_, k)| k)
+                .filter(|k| k.block != j.block && window(k.run) == window(j.run))
+                .collect();
+            if j.after_groups.is_empty() && j.groups.is_empty() {
+                let key = (j.stage, j.weight);
+                let prev = same
+                    .iter()
+                    .filter(|k| k.groups.is_empty() && k.after_groups.is_empty())
+                    .map(|k| (k.stage, k.weight))
+                    .filter(|k| *k < key)
+                    .max();
+                if let Some(p) = prev {
+                    after.extend(
+                        same.iter()
+                            .filter(|k| (k.stage, k.weight) == p)
+                            .filter(|k| k.groups.is_empty() && k.after_groups.is_empty())
+                            .map(|k| k.block.clone()),
+                    );
+                }
+            } else {
+                for g in &j.after_groups {
+                    after.extend(
+                        same.iter()
+                            .filter(|k| k.groups.contains(g))
+                            .map(|k| k.block.clone()),
+                    );
+                }
+            }
+            if !after.is_empty() {
+                let list: Vec<String> = after.into_iter().collect();
+                self.plan
+                    .node
+                    .child("job", Some(&j.block))
+                    .field("after", format!("[{}]", list.join(", ")));
+            }
+        }
+        self.jobs = jobs;
     }
 
     /// The foldable ConfigMap that every container (and init container) of every
@@ -583,6 +638,25 @@ impl<'a> Mapper<'a> {
             env_mapped: BTreeSet::new(),
             env_from_mapped: BTreeSet::new(),
         };
+        // Ordering annotations (Helm hooks, Argo CD waves, kapp groups and rules) are
+        // kiln's to write, for the deploy tool chosen with `--for`; a job's are read
+        // into `run` and `after`.
+        for k in o
+            .pointer("/metadata/annotations")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flat_map(|m| m.keys())
+        {
+            if k.starts_with("helm.sh/hook")
+                || k.starts_with("argocd.argoproj.io/")
+                || k.starts_with("kapp.k14s.io/")
+            {
+                target.skip.push(format!(
+                    "/metadata/annotations/{}",
+                    k.replace('~', "~0").replace('/', "~1")
+                ));
+            }
+        }
         let c = o
             .pointer(&format!("{pod}/containers/0"))
             .cloned()
@@ -1355,32 +1429,124 @@ impl<'a> Mapper<'a> {
             .cloned()
             .unwrap_or(Value::Null);
         let a = |k: &str| ann.get(k).and_then(Value::as_str);
-        let run = if let Some(h) = a("helm.sh/hook") {
+        let weight = |k: &str| a(k).and_then(|w| w.trim().parse::<i64>().ok()).unwrap_or(0);
+        let mut order = JobOrder {
+            block: target.block.clone(),
+            run: "before_deploy",
+            stage: 0,
+            weight: 0,
+            groups: Vec::new(),
+            after_groups: Vec::new(),
+        };
+        let mut approximated: Option<String> = None;
+        if let Some(h) = a("helm.sh/hook") {
             let hooks: BTreeSet<&str> = h.split(',').map(str::trim).collect();
+            let has = |x: &str| hooks.contains(x);
+            order.weight = weight("helm.sh/hook-weight");
             if hooks.iter().all(|h| h.starts_with("post-")) {
-                Some("after_deploy")
-            } else if hooks.contains("pre-install") && !hooks.contains("pre-upgrade") {
-                Some("on_install")
+                order.stage = 1;
+                if has("post-install") && !has("post-upgrade") {
+                    // Helm: after the workloads, on the first install only. kiln has no
+                    // "after the workloads, first release only": "first release only"
+                    // is kept, the position is not.
+                    order.run = "on_install";
+                    approximated = Some("`helm.sh/hook: post-install` runs after the workloads on the first install only; kiln's closest is `run = on_install` (first release only) which runs before the workloads roll (after the `pre-install` jobs); use `run = after_deploy` to keep \"after the workloads\" (it then runs on every release)".into());
+                } else {
+                    order.run = "after_deploy";
+                    if !has("post-install") {
+                        approximated = Some("`helm.sh/hook: post-upgrade` alone skips the first install; kiln's `run = after_deploy` runs on every release, the first one too".into());
+                    }
+                }
+            } else if has("pre-install") && !has("pre-upgrade") {
+                order.run = "on_install";
             } else {
-                Some("before_deploy")
+                order.run = "before_deploy";
+                if has("pre-upgrade") && !has("pre-install") {
+                    approximated = Some("`helm.sh/hook: pre-upgrade` alone skips the first install; kiln's `run = before_deploy` runs on every release, the first one too".into());
+                } else if !hooks
+                    .iter()
+                    .all(|h| matches!(*h, "pre-install" | "pre-upgrade"))
+                {
+                    approximated = Some(format!(
+                        "`helm.sh/hook: {h}` has no kiln phase: the job runs before the workloads on every release (`run = before_deploy`); `run = manual` keeps it out of releases"
+                    ));
+                }
             }
         } else if let Some(h) = a("argocd.argoproj.io/hook") {
+            order.weight = weight("argocd.argoproj.io/sync-wave");
             match h {
-                "PostSync" => Some("after_deploy"),
-                _ => Some("before_deploy"),
+                "PostSync" => {
+                    order.run = "after_deploy";
+                    order.stage = 2;
+                }
+                "Sync" => order.stage = 1,
+                "PreSync" => {}
+                other => {
+                    approximated = Some(format!(
+                        "`argocd.argoproj.io/hook: {other}` has no kiln phase: the job runs before the workloads on every release (`run = before_deploy`)"
+                    ));
+                }
             }
-        } else if let Some(r) = a("kapp.k14s.io/change-rule") {
-            if r.contains("after") {
-                Some("after_deploy")
-            } else {
-                Some("before_deploy")
+        } else if ann
+            .as_object()
+            .is_some_and(|m| m.keys().any(|k| k.starts_with("kapp.k14s.io/change-")))
+        {
+            for (k, v) in ann.as_object().into_iter().flatten() {
+                let Some(v) = v.as_str() else { continue };
+                if k.starts_with("kapp.k14s.io/change-group") {
+                    order.groups.push(v.trim().to_owned());
+                } else if k.starts_with("kapp.k14s.io/change-rule") && !k.ends_with(".delete") {
+                    // `upsert after upserting GROUP`.
+                    let words: Vec<&str> = v.split_whitespace().collect();
+                    if let [first, "after", "upserting", group] = words.as_slice()
+                        && *first == "upsert"
+                    {
+                        order.after_groups.push((*group).to_owned());
+                    }
+                }
             }
-        } else {
-            None
-        };
-        if let Some(r) = run.filter(|r| *r != "before_deploy") {
-            node.field("run", r.into());
+            // Waiting for a group that holds a workload: after the workloads.
+            let workload_groups: BTreeSet<String> = self
+                .members
+                .iter()
+                .map(|&m| &self.objects[m])
+                .filter(|m| {
+                    matches!(
+                        s(m, "/kind"),
+                        Some("Deployment" | "StatefulSet" | "DaemonSet")
+                    )
+                })
+                .filter_map(|m| {
+                    m.pointer("/metadata/annotations")
+                        .and_then(Value::as_object)
+                })
+                .flat_map(|a| {
+                    a.iter()
+                        .filter(|(k, _)| k.starts_with("kapp.k14s.io/change-group"))
+                        .filter_map(|(_, v)| v.as_str().map(|x| x.trim().to_owned()))
+                })
+                .collect();
+            if order
+                .after_groups
+                .iter()
+                .any(|g| workload_groups.contains(g))
+            {
+                order.run = "after_deploy";
+                order.after_groups.retain(|g| !workload_groups.contains(g));
+            }
         }
+        if let Some(msg) = approximated {
+            self.note(
+                ItemKind::Approximated,
+                target.input,
+                "metadata.annotations",
+                msg,
+            );
+        }
+        if order.run != "before_deploy" {
+            node.field("run", order.run.into());
+        }
+        self.jobs.push((target.input, order));
         // Ordering annotations are kiln's to write now.
         for k in ann.as_object().into_iter().flat_map(|m| m.keys()) {
             if k.starts_with("helm.sh/hook")
@@ -1450,6 +1616,24 @@ impl<'a> Mapper<'a> {
             node.field("timeout", t);
         }
     }
+}
+
+/// What a job's ordering annotations say (Helm hooks, Argo CD hooks and waves, kapp
+/// change groups and rules).
+#[derive(Debug, Clone)]
+struct JobOrder {
+    block: String,
+    /// The kiln phase: `before_deploy`, `on_install`, `after_deploy`.
+    run: &'static str,
+    /// The tool's phase: Helm pre (0) or post (1); Argo CD PreSync (0), Sync (1),
+    /// PostSync (2).
+    stage: i64,
+    /// `helm.sh/hook-weight`, `argocd.argoproj.io/sync-wave`.
+    weight: i64,
+    /// kapp change groups of the job.
+    groups: Vec<String>,
+    /// kapp change groups the job waits for.
+    after_groups: Vec<String>,
 }
 
 /// A ConfigMap whose keys can all become env entries.

@@ -39,6 +39,9 @@ pub enum ItemKind {
     Rename,
     /// An object or field that could not be mapped, and why.
     Unmapped,
+    /// A meaning kiln keeps only approximately (a Helm `post-install` hook becomes an
+    /// `on_install` job, which runs before the workloads): what differs.
+    Approximated,
     /// A difference from the input the round-trip check could not classify.
     Difference,
 }
@@ -53,6 +56,7 @@ impl ItemKind {
             ItemKind::Raw => "raw",
             ItemKind::Rename => "rename",
             ItemKind::Unmapped => "unmapped",
+            ItemKind::Approximated => "approximated",
             ItemKind::Difference => "difference",
         }
     }
