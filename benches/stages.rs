@@ -9,7 +9,13 @@
 //! ```
 //!
 //! Throughput is reported in bytes of kiln source (parse, check), Kubernetes objects
-//! (lower, order) and bytes of YAML written (emit, pipeline). Whole-process timings and
+//! (lower, order) and bytes of YAML written (emit, pipeline).
+//!
+//! `kiln compile` to standard output does not run `lower`, `order` and `emit` one after
+//! the other: `lower_to_yaml` writes each object's YAML as it is lowered (no JSON tree)
+//! and puts each app's documents in release order, and `compile_to_yaml` is that whole
+//! path from text. `lower`, `order`, `emit` and `pipeline` measure the general path the
+//! diff, the language server and `kiln plan` use. Whole-process timings and
 //! peak memory against the peer tools are `benches/compare.sh`'s job.
 
 mod workload;
@@ -129,6 +135,27 @@ fn pipeline(b: Bencher, n: usize) {
         });
 }
 
+/// Lowering, ordering and emission fused, as `kiln compile` runs them.
+fn lower_to_yaml(b: Bencher, n: usize) {
+    let p = prepared(n);
+    let options = Options::default();
+    b.counter(BytesCount::new(p.yaml_bytes))
+        .counter(objects(p))
+        .bench(|| kiln::lower::lower_to_yaml(black_box(&p.model), &options));
+}
+
+/// Text in, YAML out, the way `kiln compile FILE` does it.
+fn compile_to_yaml(b: Bencher, n: usize) {
+    let p = prepared(n);
+    let options = Options::default();
+    b.counter(BytesCount::new(p.yaml_bytes))
+        .counter(objects(p))
+        .bench(|| {
+            kiln::compile_to_yaml(black_box(&p.source), &options)
+                .map(|(parts, _)| parts.iter().map(String::len).sum::<usize>())
+        });
+}
+
 /// N = 100 and 1,000: the everyday sizes.
 mod stage {
     use super::*;
@@ -158,6 +185,14 @@ mod stage {
     #[divan::bench(args = N)]
     fn pipeline(b: Bencher, n: usize) {
         super::pipeline(b, n);
+    }
+    #[divan::bench(args = N)]
+    fn lower_to_yaml(b: Bencher, n: usize) {
+        super::lower_to_yaml(b, n);
+    }
+    #[divan::bench(args = N)]
+    fn compile_to_yaml(b: Bencher, n: usize) {
+        super::compile_to_yaml(b, n);
     }
 }
 
@@ -190,5 +225,13 @@ mod large {
     #[divan::bench(args = N, sample_count = 10, sample_size = 1)]
     fn pipeline(b: Bencher, n: usize) {
         super::pipeline(b, n);
+    }
+    #[divan::bench(args = N, sample_count = 10, sample_size = 1)]
+    fn lower_to_yaml(b: Bencher, n: usize) {
+        super::lower_to_yaml(b, n);
+    }
+    #[divan::bench(args = N, sample_count = 10, sample_size = 1)]
+    fn compile_to_yaml(b: Bencher, n: usize) {
+        super::compile_to_yaml(b, n);
     }
 }

@@ -731,10 +731,11 @@ mod typed {
     }
 
     /// A map key as JSON would have it: a string (integers, booleans and unit variants
-    /// written as text); anything else is not a JSON object key.
-    struct KeyText(String);
+    /// written as text), written as the next key of the map; anything else is not a
+    /// JSON object key.
+    struct KeyText<'m, 'o>(&'m mut Map<'o>);
 
-    impl ser::Serializer for &mut KeyText {
+    impl ser::Serializer for KeyText<'_, '_> {
         type Ok = ();
         type Error = Unsupported;
         type SerializeSeq = ser::Impossible<(), Unsupported>;
@@ -746,8 +747,7 @@ mod typed {
         type SerializeStructVariant = ser::Impossible<(), Unsupported>;
 
         fn serialize_bool(self, v: bool) -> Res {
-            self.0.push_str(if v { "true" } else { "false" });
-            Ok(())
+            self.0.key_str(if v { "true" } else { "false" })
         }
         fn serialize_i8(self, v: i8) -> Res {
             self.serialize_i64(i64::from(v))
@@ -759,8 +759,7 @@ mod typed {
             self.serialize_i64(i64::from(v))
         }
         fn serialize_i64(self, v: i64) -> Res {
-            self.0.push_str(&v.to_string());
-            Ok(())
+            self.0.key_str(&v.to_string())
         }
         fn serialize_u8(self, v: u8) -> Res {
             self.serialize_u64(u64::from(v))
@@ -772,8 +771,7 @@ mod typed {
             self.serialize_u64(u64::from(v))
         }
         fn serialize_u64(self, v: u64) -> Res {
-            self.0.push_str(&v.to_string());
-            Ok(())
+            self.0.key_str(&v.to_string())
         }
         fn serialize_f32(self, _: f32) -> Res {
             Err(Unsupported)
@@ -782,12 +780,10 @@ mod typed {
             Err(Unsupported)
         }
         fn serialize_char(self, v: char) -> Res {
-            self.0.push(v);
-            Ok(())
+            self.0.key_str(v.encode_utf8(&mut [0; 4]))
         }
         fn serialize_str(self, v: &str) -> Res {
-            self.0.push_str(v);
-            Ok(())
+            self.0.key_str(v)
         }
         fn serialize_bytes(self, _: &[u8]) -> Res {
             Err(Unsupported)
@@ -805,8 +801,7 @@ mod typed {
             Err(Unsupported)
         }
         fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Res {
-            self.0.push_str(variant);
-            Ok(())
+            self.0.key_str(variant)
         }
         fn serialize_newtype_struct<T: Serialize + ?Sized>(
             self,
@@ -871,9 +866,7 @@ mod typed {
         type Ok = ();
         type Error = Unsupported;
         fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Res {
-            let mut k = KeyText(String::new());
-            key.serialize(&mut k)?;
-            self.key_str(&k.0)
+            key.serialize(KeyText(self))
         }
         fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Res {
             self.value(value)
