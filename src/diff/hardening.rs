@@ -89,6 +89,19 @@ impl Category {
 /// import knows); others are recognized by their data reappearing in kiln's hashed
 /// ConfigMaps.
 pub fn annotate(report: &mut Report, before: &[Value], after: &[Value], absorbed: &[ObjectKey]) {
+    // Objects shown as renamed: a reference changed from the old name to the new one
+    // follows the rename.
+    let renames: Vec<(String, String)> = report
+        .objects
+        .iter()
+        .filter_map(|o| Some((o.renamed_from.clone()?, o.key.name.clone())))
+        .collect();
+    let follows = |b: Option<&Value>, a: Option<&Value>| match (b, a) {
+        (Some(Value::String(b)), Some(Value::String(a))) => {
+            renames.iter().any(|(old, new)| old == b && new == a)
+        }
+        _ => false,
+    };
     for o in &mut report.objects {
         match o.status {
             Status::Unchanged => {}
@@ -144,6 +157,10 @@ pub fn annotate(report: &mut Report, before: &[Value], after: &[Value], absorbed
                             .or_else(|| scratch(&c.path, op, c.after.as_ref()))
                             .or_else(|| ordering(&c.path, op, c.before.as_ref()))
                             .or_else(|| renamed(o, &c.path))
+                            .or_else(|| {
+                                follows(c.before.as_ref(), c.after.as_ref())
+                                    .then_some(Category::Renamed)
+                            })
                     })
                     .collect();
             }

@@ -40,6 +40,9 @@ pub struct AppPlan {
     pub targets: Vec<Target>,
     /// Raw objects: (relative file path, input index).
     pub raws: Vec<(String, usize)>,
+    /// Files of `volume { files = [..] }` (a ConfigMap mounted as files): (relative
+    /// path, content).
+    pub files: Vec<(String, String)>,
     /// Input objects the app accounts for without a kiln object of their own (Secrets,
     /// ConfigMaps folded into `env`, the Namespace): index and why.
     pub absorbed: Vec<(usize, Absorbed)>,
@@ -54,6 +57,8 @@ pub enum Absorbed {
     EnvConfigMap,
     /// The Namespace (kiln writes its own) or the app's ServiceAccount.
     Generated,
+    /// A ConfigMap mounted as files: its keys became the files of a `volume`.
+    FileConfigMap,
 }
 
 /// Kinds of Kubernetes itself (anything else is a custom resource).
@@ -508,6 +513,100 @@ impl<'a> Mapper<'a> {
             }
         }
         self.jobs = jobs;
+    }
+
+    /// A ConfigMap of the app that `volume { files = [..] }` reproduces: only `data`
+    /// whose keys are plain file names, no annotations, mounted by exactly one volume
+    /// and read by no env. Its input index and its files (`files/APP/CM/KEY`, content),
+    /// in key order.
+    fn files_of(&self, name: &str) -> Option<(usize, Vec<(String, String)>)> {
+        let i = self.members.iter().copied().find(|&i| {
+            let o = &self.objects[i];
+            s(o, "/kind") == Some("ConfigMap")
+                && s(o, "/metadata/name") == Some(name)
+                && self.ok.contains(&i)
+        })?;
+        let cm = &self.objects[i];
+        let only_data = cm.as_object().is_some_and(|m| {
+            m.keys()
+                .all(|k| ["apiVersion", "kind", "metadata", "data"].contains(&k.as_str()))
+        });
+        let data = cm.get("data").and_then(Value::as_object)?;
+        let plain_key = |k: &str| {
+            !k.is_empty()
+                && k != "."
+                && k != ".."
+                && k.len() <= 200
+                && k.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        };
+        if !only_data
+            || cm.pointer("/metadata/annotations").is_some()
+            || data.is_empty()
+            || !data.iter().all(|(k, v)| plain_key(k) && v.is_string())
+            || self.volume_uses(name) != 1
+            || self.env_uses(name)
+            || self.folded.contains(name)
+        {
+            return None;
+        }
+        let dir = sanitize(name, 63);
+        Some((
+            i,
+            data.iter()
+                .map(|(k, v)| {
+                    (
+                        format!("files/{}/{dir}/{k}", self.app),
+                        v.as_str().unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect(),
+        ))
+    }
+
+    /// How many pod volumes of the app's workloads read the ConfigMap `name`.
+    fn volume_uses(&self, name: &str) -> usize {
+        self.members
+            .iter()
+            .map(|&i| {
+                let o = &self.objects[i];
+                let kind = s(o, "/kind").unwrap_or_default();
+                o.pointer(&format!("{}/volumes", pod_pointer(kind)))
+                    .and_then(Value::as_array)
+                    .map_or(0, |vs| {
+                        vs.iter()
+                            .filter(|v| {
+                                s(v, "/configMap/name") == Some(name) || projected_mentions(v, name)
+                            })
+                            .count()
+                    })
+            })
+            .sum()
+    }
+
+    /// Whether a container of the app reads the ConfigMap `name` as env.
+    fn env_uses(&self, name: &str) -> bool {
+        self.members.iter().any(|&i| {
+            let o = &self.objects[i];
+            let kind = s(o, "/kind").unwrap_or_default();
+            let Some(pod) = o.pointer(pod_pointer(kind)) else {
+                return false;
+            };
+            ["containers", "initContainers"]
+                .iter()
+                .filter_map(|k| pod.get(*k).and_then(Value::as_array))
+                .flatten()
+                .any(|c| {
+                    let from = c.get("envFrom").and_then(Value::as_array).is_some_and(|l| {
+                        l.iter().any(|x| s(x, "/configMapRef/name") == Some(name))
+                    });
+                    let keys = c.get("env").and_then(Value::as_array).is_some_and(|l| {
+                        l.iter()
+                            .any(|x| s(x, "/valueFrom/configMapKeyRef/name") == Some(name))
+                    });
+                    from || keys
+                })
+        })
     }
 
     /// The foldable ConfigMap that every container (and init container) of every
@@ -1334,7 +1433,7 @@ impl<'a> Mapper<'a> {
             .and_then(Value::as_array)
             .cloned()
             .unwrap_or_default();
-        for v in &vols {
+        for (vi, v) in vols.iter().enumerate() {
             let Some(name) = s(v, "/name").filter(|n| write::is_name(n)) else {
                 continue;
             };
@@ -1351,36 +1450,58 @@ impl<'a> Mapper<'a> {
             if keys.len() != 2 {
                 continue;
             }
-            let source: Option<(&str, String)> =
-                if let Some(e) = v.get("emptyDir").and_then(Value::as_object) {
-                    match (e.len(), e.get("sizeLimit").and_then(quantity)) {
-                        (0, _) => Some(("", String::new())),
-                        (1, Some(q)) => Some(("size_limit", q)),
-                        _ => None,
+            let source: Option<(&str, String)> = if let Some(e) =
+                v.get("emptyDir").and_then(Value::as_object)
+            {
+                match (e.len(), e.get("sizeLimit").and_then(quantity)) {
+                    (0, _) => Some(("", String::new())),
+                    (1, Some(q)) => Some(("size_limit", q)),
+                    _ => None,
+                }
+            } else if let Some(cm) = v
+                .get("configMap")
+                .filter(|x| x.as_object().is_some_and(|m| m.len() == 1))
+            {
+                match s(cm, "/name").and_then(|n| self.files_of(n)) {
+                    Some((i, files)) => {
+                        let list: Vec<String> = files
+                            .iter()
+                            .map(|(p, _)| format!("file({})", string(p)))
+                            .collect();
+                        self.plan.files.extend(files);
+                        // kiln's ConfigMap, named after the content, replaces it.
+                        target
+                            .skip
+                            .push(format!("{pod}/volumes/{vi}/configMap/name"));
+                        self.plan.absorbed.push((i, Absorbed::FileConfigMap));
+                        self.note(
+                                ItemKind::Mapped,
+                                i,
+                                "",
+                                format!("its keys became the files of `volume {name}` (kiln writes a ConfigMap named after their content)"),
+                            );
+                        Some(("files", format!("[{}]", list.join(", "))))
                     }
-                } else if let Some(cm) = v
-                    .get("configMap")
-                    .filter(|x| x.as_object().is_some_and(|m| m.len() == 1))
-                {
-                    s(cm, "/name").map(|n| ("config_map", string(n)))
-                } else if let Some(sec) = v
-                    .get("secret")
-                    .filter(|x| x.as_object().is_some_and(|m| m.len() == 1))
-                {
-                    s(sec, "/secretName").map(|n| ("secret", string(n)))
-                } else if let Some(pvc) = v
-                    .get("persistentVolumeClaim")
-                    .filter(|x| x.as_object().is_some_and(|m| m.len() == 1))
-                {
-                    s(pvc, "/claimName").map(|n| ("claim", string(n)))
-                } else if let Some(hp) = v
-                    .get("hostPath")
-                    .filter(|x| x.as_object().is_some_and(|m| m.len() == 1))
-                {
-                    s(hp, "/path").map(|p| ("host_path", string(p)))
-                } else {
-                    None
-                };
+                    None => s(cm, "/name").map(|n| ("config_map", string(n))),
+                }
+            } else if let Some(sec) = v
+                .get("secret")
+                .filter(|x| x.as_object().is_some_and(|m| m.len() == 1))
+            {
+                s(sec, "/secretName").map(|n| ("secret", string(n)))
+            } else if let Some(pvc) = v
+                .get("persistentVolumeClaim")
+                .filter(|x| x.as_object().is_some_and(|m| m.len() == 1))
+            {
+                s(pvc, "/claimName").map(|n| ("claim", string(n)))
+            } else if let Some(hp) = v
+                .get("hostPath")
+                .filter(|x| x.as_object().is_some_and(|m| m.len() == 1))
+            {
+                s(hp, "/path").map(|p| ("host_path", string(p)))
+            } else {
+                None
+            };
             let Some((field, value)) = source else {
                 continue;
             };
@@ -1392,7 +1513,6 @@ impl<'a> Mapper<'a> {
             if !field.is_empty() {
                 b.field(field, value);
             }
-            let _ = &target;
         }
         // StatefulSet claim templates.
         for t in o

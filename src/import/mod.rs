@@ -253,6 +253,7 @@ pub fn import(objects: &[Value]) -> Result<Imported, ImportError> {
         .iter()
         .flat_map(|p| p.raws.iter())
         .map(|(f, i)| (f.clone(), crate::emit::value_to_yaml(&objects[*i])))
+        .chain(plans.iter().flat_map(|p| p.files.iter().cloned()))
         .collect();
     let header = vec![
         "Imported by `kiln import`. Review the `patch` blocks: they keep what kiln's blocks do not model."
@@ -335,7 +336,10 @@ pub fn import(objects: &[Value]) -> Result<Imported, ImportError> {
             }
         }
         for (i, a) in &plan.absorbed {
-            if *a == map::Absorbed::EnvConfigMap {
+            if matches!(
+                a,
+                map::Absorbed::EnvConfigMap | map::Absorbed::FileConfigMap
+            ) {
                 folded.push(ObjectKey::of(&objects[*i]));
             }
         }
