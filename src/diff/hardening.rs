@@ -44,6 +44,10 @@ pub enum Category {
     /// Jobs, the `kiln.dev/imported-from` annotation recording the input's name, and
     /// references to renamed objects (an autoscaler's target).
     Renamed,
+    /// An extra container run as a native sidecar (an init container with
+    /// `restartPolicy: Always`: it starts before the main container and does not keep a
+    /// Job from completing), otherwise the same but for kiln's additions.
+    Sidecar,
     /// Objects kiln adds: Namespace, ServiceAccount, NetworkPolicies,
     /// PodDisruptionBudgets, its env ConfigMaps.
     AddedObject,
@@ -53,7 +57,7 @@ pub enum Category {
 
 impl Category {
     /// Every category, in the order the summary lists them.
-    pub const ALL: [Category; 10] = [
+    pub const ALL: [Category; 11] = [
         Category::Security,
         Category::Resources,
         Category::Probes,
@@ -62,6 +66,7 @@ impl Category {
         Category::Ordering,
         Category::EnvConfigMap,
         Category::Renamed,
+        Category::Sidecar,
         Category::AddedObject,
         Category::SecretReference,
     ];
@@ -77,6 +82,7 @@ impl Category {
             Category::Ordering => "ordering",
             Category::EnvConfigMap => "env-configmap",
             Category::Renamed => "renamed",
+            Category::Sidecar => "sidecar",
             Category::AddedObject => "added-object",
             Category::SecretReference => "secret-reference",
         }
@@ -141,6 +147,7 @@ pub fn annotate(report: &mut Report, before: &[Value], after: &[Value], absorbed
                 let manifest = find(before, &o.key, o.renamed_from.as_deref())
                     .filter(|b| super::normalize::server_shaped(b))
                     .and_then(|b| crate::import::read::clean(b).ok());
+                let moved = moved_sidecars(o, env_same);
                 o.categories = o
                     .changes
                     .iter()
@@ -157,6 +164,7 @@ pub fn annotate(report: &mut Report, before: &[Value], after: &[Value], absorbed
                             .or_else(|| scratch(&c.path, op, c.after.as_ref()))
                             .or_else(|| ordering(&c.path, op, c.before.as_ref()))
                             .or_else(|| renamed(o, &c.path))
+                            .or_else(|| moved.contains(&c.path).then_some(Category::Sidecar))
                             .or_else(|| {
                                 follows(c.before.as_ref(), c.after.as_ref())
                                     .then_some(Category::Renamed)
@@ -167,6 +175,75 @@ pub fn annotate(report: &mut Report, before: &[Value], after: &[Value], absorbed
         }
     }
     report.classified = true;
+}
+
+/// The changes that move a container from `containers` to `initContainers` with
+/// `restartPolicy: Always` (kiln's native sidecars), when the container is otherwise the
+/// same but for additions in kiln's categories: the removed item's path and the added
+/// item's (or the whole `initContainers` list's, when every item of it is such a move).
+fn moved_sidecars(o: &ObjectDiff, env_same: bool) -> std::collections::BTreeSet<String> {
+    let mut out = std::collections::BTreeSet::new();
+    let name_of = |v: &Value| v.get("name").and_then(Value::as_str).map(str::to_owned);
+    // Removed containers by name.
+    let removed: Vec<(&str, &Value)> = o
+        .changes
+        .iter()
+        .filter(|c| c.after.is_none() && c.path.contains(".containers[name="))
+        .filter_map(|c| Some((c.path.as_str(), c.before.as_ref()?)))
+        .collect();
+    let same = |b: &Value, a: &Value| -> bool {
+        let mut a = a.clone();
+        if a.get("restartPolicy").and_then(Value::as_str) != Some("Always") {
+            return false;
+        }
+        if let Some(m) = a.as_object_mut() {
+            m.remove("restartPolicy");
+        }
+        let pod = |c: Value| {
+            serde_json::json!({"apiVersion": "v1", "kind": "Pod",
+                "metadata": {"name": "p", "namespace": "n"}, "spec": {"containers": [c]}})
+        };
+        let r = super::diff(&[pod(b.clone())], &[pod(a)], &super::DiffOptions::default());
+        r.objects.iter().all(|x| {
+            x.changes.iter().all(|c| {
+                let op = op_of(c.before.as_ref(), c.after.as_ref());
+                classify(&c.path, op, "Pod", env_same).is_some()
+            })
+        })
+    };
+    let find_removed = |n: &str| {
+        removed
+            .iter()
+            .find(|(p, b)| name_of(b).as_deref() == Some(n) && p.ends_with(&format!("[name={n}]")))
+    };
+    for c in o.changes.iter().filter(|c| c.before.is_none()) {
+        let Some(after) = c.after.as_ref() else {
+            continue;
+        };
+        if c.path.ends_with(".initContainers") {
+            let items = after.as_array().map(Vec::as_slice).unwrap_or_default();
+            let moves: Option<Vec<&str>> = items
+                .iter()
+                .map(|a| {
+                    let n = name_of(a)?;
+                    let (p, b) = find_removed(&n)?;
+                    same(b, a).then_some(*p)
+                })
+                .collect();
+            if let Some(ps) = moves.filter(|m| !m.is_empty()) {
+                out.insert(c.path.clone());
+                out.extend(ps.into_iter().map(str::to_owned));
+            }
+        } else if c.path.contains(".initContainers[name=")
+            && let Some(n) = name_of(after)
+            && let Some((p, b)) = find_removed(&n)
+            && same(b, after)
+        {
+            out.insert(c.path.clone());
+            out.insert((*p).to_owned());
+        }
+    }
+    out
 }
 
 /// `added`, `removed` or `changed`.
@@ -362,12 +439,21 @@ pub fn effective_env(obj: &Value, all: &[Value]) -> BTreeMap<String, BTreeMap<St
                         .is_none_or(|x| Some(x) == ns))
         })
     };
+    // Init containers (and native sidecars) by name, like the containers after the
+    // first: a container moved between the lists keeps its environment.
+    let inits = pod
+        .get("initContainers")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|c| (usize::MAX, c));
     for (i, c) in pod
         .get("containers")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
         .enumerate()
+        .chain(inits)
     {
         let mut env = BTreeMap::new();
         for src in c

@@ -27,6 +27,13 @@ pub struct Target {
     pub env_mapped: BTreeSet<String>,
     /// `envFrom` entries of the main container the mapping wrote (by source name).
     pub env_from_mapped: BTreeSet<String>,
+    /// The same for sidecar and init containers, by the container's pointer in
+    /// [`Target::reshaped`]: (env names, envFrom sources).
+    pub container_env: BTreeMap<String, (BTreeSet<String>, BTreeSet<String>)>,
+    /// The input as kiln places it, when it differs: containers mapped to `sidecar`
+    /// blocks moved to `initContainers` (kiln runs them as native sidecars). The patch
+    /// extraction compares this with the generated object.
+    pub reshaped: Option<Value>,
 }
 
 /// What one app becomes.
@@ -736,6 +743,8 @@ impl<'a> Mapper<'a> {
             ],
             env_mapped: BTreeSet::new(),
             env_from_mapped: BTreeSet::new(),
+            container_env: BTreeMap::new(),
+            reshaped: None,
         };
         // Ordering annotations (Helm hooks, Argo CD waves, kapp groups and rules) are
         // kiln's to write, for the deploy tool chosen with `--for`; a job's are read
@@ -796,6 +805,7 @@ impl<'a> Mapper<'a> {
             }
         }
         self.volumes(o, &c, pod, &mut node, &mut target);
+        self.extra_containers(o, pod, &mut node, &mut target, app_image);
         let hpa = self.hpa_for(i);
         match block_kind {
             "service" | "worker" | "stateful" => {
@@ -889,6 +899,8 @@ impl<'a> Mapper<'a> {
             ],
             env_mapped: BTreeSet::new(),
             env_from_mapped: BTreeSet::new(),
+            container_env: BTreeMap::new(),
+            reshaped: None,
         };
         let kiln_name = format!("{}-{block}", self.app);
         let node = self.plan.node.child(block_kind, Some(block));
@@ -977,6 +989,8 @@ impl<'a> Mapper<'a> {
                 ],
                 env_mapped: BTreeSet::new(),
                 env_from_mapped: BTreeSet::new(),
+                container_env: BTreeMap::new(),
+                reshaped: None,
             });
             self.note(
                 ItemKind::Mapped,
@@ -1055,6 +1069,8 @@ impl<'a> Mapper<'a> {
             ],
             env_mapped: BTreeSet::new(),
             env_from_mapped: BTreeSet::new(),
+            container_env: BTreeMap::new(),
+            reshaped: None,
         });
         self.note(
             ItemKind::Mapped,
@@ -1129,6 +1145,8 @@ impl<'a> Mapper<'a> {
                 ],
                 env_mapped: BTreeSet::new(),
                 env_from_mapped: BTreeSet::new(),
+                container_env: BTreeMap::new(),
+                reshaped: None,
             });
             self.note(
                 ItemKind::Mapped,
@@ -1362,6 +1380,181 @@ impl<'a> Mapper<'a> {
                     h.field("startup", st.clone());
                 }
             }
+        }
+    }
+
+    /// Containers besides the main one: the second and further become `sidecar`
+    /// blocks (kiln runs them as native sidecars: init containers with `restartPolicy:
+    /// Always`, started before the main container), init containers `init` blocks, so
+    /// kiln's defaults apply to them. What the blocks do not model is left to the patch
+    /// extraction, which compares the input reshaped as kiln places the containers.
+    /// Init containers run in order: they are mapped all or none (one kiln cannot name
+    /// keeps them all as they are).
+    fn extra_containers(
+        &mut self,
+        o: &Value,
+        pod: &str,
+        node: &mut Node,
+        target: &mut Target,
+        app_image: &str,
+    ) {
+        let list = |k: &str| -> Vec<Value> {
+            o.pointer(&format!("{pod}/{k}"))
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+        };
+        let containers = list("containers");
+        let inits = list("initContainers");
+        let mut taken: BTreeSet<String> = node
+            .children
+            .iter()
+            .filter_map(|c| c.name.clone())
+            .collect();
+        taken.insert(target.block.clone());
+        let mut usable = |c: &Value| -> Option<String> {
+            let n = s(c, "/name").filter(|n| write::is_name(n) && n.len() <= 63)?;
+            let ok = s(c, "/image").is_some_and(|i| !i.is_empty())
+                && c.get("restartPolicy").is_none()
+                && taken.insert(n.to_owned());
+            ok.then(|| n.to_owned())
+        };
+        let init_names: Option<Vec<String>> = inits.iter().map(&mut usable).collect();
+        let Some(init_names) = init_names else {
+            // An init container kiln cannot name: mapping the sidecars would start them
+            // before it (they follow the init blocks). Everything stays as it is.
+            return;
+        };
+        let sidecars: Vec<(usize, String)> = containers
+            .iter()
+            .enumerate()
+            .skip(1)
+            .filter_map(|(i, c)| usable(c).map(|n| (i, n)))
+            .collect();
+        if init_names.is_empty() && sidecars.is_empty() {
+            return;
+        }
+        // The input as kiln places it: init containers, then the sidecars (moved, with
+        // `restartPolicy: Always`); the main container and unmapped ones stay.
+        let mut new_init: Vec<Value> = inits.clone();
+        let mut new_containers: Vec<Value> = Vec::new();
+        for (i, c) in containers.iter().enumerate() {
+            if sidecars.iter().any(|(si, _)| *si == i) {
+                let mut moved = c.clone();
+                if let Some(m) = moved.as_object_mut() {
+                    m.insert("restartPolicy".into(), Value::String("Always".into()));
+                }
+                new_init.push(moved);
+            } else {
+                new_containers.push(c.clone());
+            }
+        }
+        let mut reshaped = o.clone();
+        if let Some(p) = reshaped.pointer_mut(pod).and_then(Value::as_object_mut) {
+            p.insert("containers".into(), Value::Array(new_containers));
+            p.insert("initContainers".into(), Value::Array(new_init.clone()));
+        }
+        let inits_mapped = !init_names.is_empty();
+        for (k, c) in new_init.iter().enumerate() {
+            let is_sidecar = k >= inits.len();
+            if !is_sidecar && !inits_mapped {
+                continue;
+            }
+            if !is_sidecar {
+                debug_assert!(init_names.iter().any(|n| s(c, "/name") == Some(n)));
+            }
+            let Some(name) = s(c, "/name").map(str::to_owned) else {
+                continue;
+            };
+            let kind = if is_sidecar { "sidecar" } else { "init" };
+            let mut b = Node::new(kind, Some(&name));
+            let img = s(c, "/image").unwrap_or_default();
+            if img != app_image {
+                b.field("image", string(img));
+            }
+            if let Some(cmd) = strings(c.get("command")) {
+                b.field("command", string_list(&cmd));
+            }
+            if let Some(args) = strings(c.get("args")) {
+                b.field("args", string_list(&args));
+            }
+            self.resources(c, &mut b);
+            let mut t = Target {
+                env_mapped: BTreeSet::new(),
+                env_from_mapped: BTreeSet::new(),
+                ..target.clone()
+            };
+            self.env(c, &mut b, &mut t);
+            target.container_env.insert(
+                format!("{pod}/initContainers/{k}"),
+                (t.env_mapped, t.env_from_mapped),
+            );
+            if is_sidecar {
+                self.health(c, &mut b, target.input, "sidecar");
+            }
+            self.container_security(c, &mut b);
+            // Volumes of the workload this container mounts where the main container
+            // does (kiln mounts a volume at its one `mount`).
+            let vols: Vec<String> = c
+                .get("volumeMounts")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|m| {
+                    let n = s(m, "/name")?;
+                    let v = node.children.iter().find(|v| {
+                        v.kind == "volume" && v.name.as_deref() == Some(n)
+                    })?;
+                    let same_path = v.entries.iter().any(|e| {
+                        matches!(e, write::Entry::Field(k, x) if k == "mount" && *x == string(s(m, "/mountPath").unwrap_or_default()))
+                    });
+                    let ro_v = v.entries.iter().any(|e| {
+                        matches!(e, write::Entry::Field(k, _) if k == "read_only")
+                    });
+                    let ro_m = m.get("readOnly") == Some(&Value::Bool(true));
+                    (same_path && ro_v == ro_m).then(|| n.to_owned())
+                })
+                .collect();
+            if !vols.is_empty() {
+                b.field("mounts", format!("[{}]", vols.join(", ")));
+            }
+            node.block(b);
+        }
+        target.reshaped = Some(reshaped);
+    }
+
+    /// The container-level `security` fields of a sidecar or init container.
+    fn container_security(&self, c: &Value, node: &mut Node) {
+        let csc = c.get("securityContext");
+        let get = |k: &str| csc.and_then(|x| x.get(k));
+        let mut fields: Vec<(&str, String)> = Vec::new();
+        if let Some(u) = get("runAsUser").and_then(Value::as_u64) {
+            fields.push(("run_as_user", u.to_string()));
+        }
+        if let Some(g) = get("runAsGroup").and_then(Value::as_u64) {
+            fields.push(("run_as_group", g.to_string()));
+        }
+        if get("runAsNonRoot") == Some(&Value::Bool(false)) {
+            fields.push(("run_as_root", "true".into()));
+        }
+        if get("readOnlyRootFilesystem") == Some(&Value::Bool(false)) {
+            fields.push(("writable_root", "true".into()));
+        }
+        if get("allowPrivilegeEscalation") == Some(&Value::Bool(true)) {
+            fields.push(("privilege_escalation", "true".into()));
+        }
+        if get("privileged") == Some(&Value::Bool(true)) {
+            fields.push(("privileged", "true".into()));
+        }
+        if let Some(add) = strings(csc.and_then(|x| x.pointer("/capabilities/add"))) {
+            fields.push(("add_capabilities", string_list(&add)));
+        }
+        if fields.is_empty() {
+            return;
+        }
+        let b = node.child("security", None);
+        for (k, v) in fields {
+            b.field(k, v);
         }
     }
 

@@ -287,7 +287,8 @@ pub fn import(objects: &[Value]) -> Result<Imported, ImportError> {
                 });
                 continue;
             };
-            let mut ex = patch::extract(&objects[t.input], &kobj.value, &t);
+            let input = t.reshaped.as_ref().unwrap_or(&objects[t.input]);
+            let mut ex = patch::extract(input, &kobj.value, &t);
             // An object kiln names differently (other than by a content-hash suffix, and
             // other than a Service, which keeps its name): the annotation lets
             // `kiln diff` show the input object and kiln's as one renamed object.

@@ -137,14 +137,27 @@ impl Walker<'_> {
             if self.skipped(&item_ptr) {
                 continue;
             }
-            // Env entries and envFrom sources the mapping wrote as kiln values.
-            if ptr.ends_with("/containers/0/env")
+            // Env entries and envFrom sources the mapping wrote as kiln values (of the
+            // main container, or of a sidecar or init container).
+            let sets =
+                if ptr.ends_with("/containers/0/env") || ptr.ends_with("/containers/0/envFrom") {
+                    Some((&self.t.env_mapped, &self.t.env_from_mapped))
+                } else {
+                    ptr.strip_suffix("/envFrom")
+                        .or_else(|| ptr.strip_suffix("/env"))
+                        .and_then(|c| self.t.container_env.get(c))
+                        .map(|(a, b)| (a, b))
+                };
+            if ptr.ends_with("/env")
+                && let Some((names, _)) = sets
                 && let Some(n) = item.get("name").and_then(Value::as_str)
-                && self.t.env_mapped.contains(n)
+                && names.contains(n)
             {
                 continue;
             }
-            if ptr.ends_with("/containers/0/envFrom") {
+            if ptr.ends_with("/envFrom")
+                && let Some((_, sources)) = sets
+            {
                 let src = item
                     .pointer("/secretRef/name")
                     .and_then(Value::as_str)
@@ -154,7 +167,7 @@ impl Walker<'_> {
                             .and_then(Value::as_str)
                             .map(|n| format!("configmap:{n}"))
                     });
-                if src.is_some_and(|s| self.t.env_from_mapped.contains(&s)) {
+                if src.is_some_and(|s| sources.contains(&s)) {
                     continue;
                 }
             }
@@ -221,6 +234,8 @@ mod tests {
             skip: vec!["/metadata/name".into()],
             env_mapped: BTreeSet::new(),
             env_from_mapped: BTreeSet::new(),
+            container_env: std::collections::BTreeMap::new(),
+            reshaped: None,
         }
     }
 
