@@ -358,6 +358,7 @@ impl<'a> Mapper<'a> {
             }
         }
         self.order_jobs();
+        self.app_ingresses();
         // What no mapping claimed.
         let claimed: BTreeSet<usize> = self
             .plan
@@ -469,6 +470,122 @@ impl<'a> Mapper<'a> {
             "a custom resource (or a kind kiln does not know): carried raw".to_owned()
         };
         self.raw(i, &why);
+    }
+
+    /// An Ingress no service claimed that routes one host's paths to services of the
+    /// app becomes the app's `ingress { host routes { } }`, when kiln's Ingress
+    /// reproduces it exactly: named after the app, no annotations (an app-level Ingress
+    /// has no `patch`), `Prefix` paths to mapped Services by their `http` port, TLS for
+    /// that host only. Otherwise it stays raw.
+    fn app_ingresses(&mut self) {
+        if self.plan.node.children.iter().any(|c| c.kind == "ingress") {
+            return;
+        }
+        let claimed: BTreeSet<usize> = self.plan.targets.iter().map(|t| t.input).collect();
+        for ing in self.of_kind("Ingress") {
+            if claimed.contains(&ing) {
+                continue;
+            }
+            let o = &self.objects[ing];
+            let Some(routes) = self.app_routes(o) else {
+                continue;
+            };
+            let host = s(o, "/spec/rules/0/host").unwrap_or_default().to_owned();
+            let mut node = Node::new("ingress", None);
+            node.field("host", string(&host));
+            if let Some(t) = s(o, "/spec/tls/0/secretName") {
+                node.field("tls", string(t));
+            }
+            if let Some(c) = s(o, "/spec/ingressClassName") {
+                node.field("class", string(c));
+            }
+            let r = node.child("routes", None);
+            for (path, block) in &routes {
+                r.field(path, block.clone());
+            }
+            self.plan.node.block(node);
+            self.plan.targets.push(Target {
+                input: ing,
+                kind: "Ingress".into(),
+                block: String::new(),
+                block_kind: "app".into(),
+                skip: vec!["/metadata/namespace".into(), "/metadata/labels".into()],
+                env_mapped: BTreeSet::new(),
+                env_from_mapped: BTreeSet::new(),
+                container_env: BTreeMap::new(),
+                reshaped: None,
+            });
+            self.note(
+                ItemKind::Mapped,
+                ing,
+                "",
+                format!(
+                    "became the app's `ingress` ({} route{})",
+                    routes.len(),
+                    if routes.len() == 1 { "" } else { "s" }
+                ),
+            );
+            // kiln writes one app-level Ingress.
+            return;
+        }
+    }
+
+    /// The routes (path → service block) of an Ingress kiln's app-level `ingress`
+    /// reproduces, if it does.
+    fn app_routes(&self, o: &Value) -> Option<Vec<(String, String)>> {
+        let only = |v: Option<&Value>, keys: &[&str]| {
+            v.and_then(Value::as_object)
+                .is_some_and(|m| m.keys().all(|k| keys.contains(&k.as_str())))
+        };
+        let meta_ok = only(o.get("metadata"), &["name", "namespace", "labels"])
+            && s(o, "/metadata/name") == Some(self.app.as_str());
+        let spec_ok = only(o.get("spec"), &["ingressClassName", "tls", "rules"]);
+        let [rule] = o
+            .pointer("/spec/rules")
+            .and_then(Value::as_array)?
+            .as_slice()
+        else {
+            return None;
+        };
+        let host = s(rule, "/host")?;
+        let tls_ok = match o.pointer("/spec/tls").and_then(Value::as_array) {
+            None => true,
+            Some(t) => match t.as_slice() {
+                [one] => {
+                    only(Some(one), &["hosts", "secretName"])
+                        && one.get("hosts") == Some(&serde_json::json!([host]))
+                        && s(one, "/secretName").is_some()
+                }
+                _ => false,
+            },
+        };
+        if !meta_ok || !spec_ok || !tls_ok || !only(Some(rule), &["host", "http"]) {
+            return None;
+        }
+        let paths = rule.pointer("/http/paths").and_then(Value::as_array)?;
+        let mut out = Vec::new();
+        for p in paths {
+            if !only(Some(p), &["path", "pathType", "backend"])
+                || s(p, "/pathType") != Some("Prefix")
+                || s(p, "/backend/service/port/name") != Some("http")
+                || p.pointer("/backend/service/port/number").is_some()
+            {
+                return None;
+            }
+            let svc = s(p, "/backend/service/name")?;
+            // The service block whose Service has this name.
+            let block = self.plan.targets.iter().find(|t| {
+                t.kind == "Service"
+                    && t.block_kind == "service"
+                    && s(&self.objects[t.input], "/metadata/name") == Some(svc)
+            })?;
+            let path = s(p, "/path").unwrap_or("/").to_owned();
+            if out.iter().any(|(x, _)| *x == path) {
+                return None;
+            }
+            out.push((path, block.block.clone()));
+        }
+        (!out.is_empty()).then_some(out)
     }
 
     /// `after` of each job, from what the ordering annotations said: among the jobs of

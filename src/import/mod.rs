@@ -306,6 +306,19 @@ pub fn import(objects: &[Value]) -> Result<Imported, ImportError> {
                     value: Value::String(old.to_owned()),
                 });
             }
+            // App-level objects (the app's `ingress`) have no `patch`: the mapping only
+            // takes what kiln reproduces; anything else is reported, not written.
+            if t.block_kind == "app" {
+                for s in &ex.sets {
+                    items.push(Item {
+                        kind: ItemKind::Unmapped,
+                        object: read::describe(&objects[t.input]),
+                        path: s.path.join("."),
+                        message: "an app-level object has no `patch`: not kept".into(),
+                    });
+                }
+                continue;
+            }
             let block = plan.node.child(&t.block_kind, Some(&t.block));
             if !ex.sets.is_empty() {
                 let p = block.child("patch", Some(&t.kind.to_ascii_lowercase()));
