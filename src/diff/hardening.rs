@@ -550,6 +550,58 @@ pub fn referenced_secret(key: &ObjectKey, after: &[Value]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diff::{DiffOptions, diff};
+    use serde_json::json;
+
+    /// An imported object renamed by kiln pairs with its input by the annotation or by
+    /// a content-hash suffix; a Secret the bundle references is a note, not a removal.
+    #[test]
+    fn imported_renames_pair_and_referenced_secrets_stay() {
+        let deploy = |name: &str, ann: Option<&str>| {
+            let mut d = json!({"apiVersion": "apps/v1", "kind": "Deployment",
+                "metadata": {"name": name, "namespace": "shop"},
+                "spec": {"template": {"spec": {"containers": [{"name": "web", "image": "a:1",
+                    "env": [{"name": "T", "valueFrom": {"secretKeyRef": {"name": "creds", "key": "t"}}}]}]}}}});
+            if let Some(a) = ann {
+                d["metadata"]["annotations"] = json!({IMPORTED_FROM: a});
+            }
+            d
+        };
+        let job = |name: &str| {
+            json!({"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": name},
+                   "spec": {"backoffLimit": 1}})
+        };
+        let secret = json!({"apiVersion": "v1", "kind": "Secret",
+            "metadata": {"name": "creds", "namespace": "shop"}, "data": {"t": "eA=="}});
+        let before = [deploy("shop", None), job("shop-migrate"), secret];
+        let mut j = job("shop-migrate-c8b89926");
+        j["metadata"]["namespace"] = json!("shop");
+        let after = [deploy("shop-web", Some("shop")), j];
+        let opts = DiffOptions {
+            report_removed: true,
+            ..DiffOptions::default()
+        };
+        let mut r = diff(&before, &after, &opts);
+        annotate(&mut r, &before, &after, &[]);
+        assert_eq!(
+            r.counts().to_string(),
+            "2 changed, 0 added, 0 removed, 0 unchanged"
+        );
+        assert_eq!(r.objects[0].renamed_from.as_deref(), Some("shop"));
+        assert_eq!(r.objects[1].renamed_from.as_deref(), Some("shop-migrate"));
+        assert!(
+            r.notes.iter().any(|n| n.contains("Secret `shop/creds`")),
+            "{:?}",
+            r.notes
+        );
+        for o in &r.objects {
+            assert!(
+                o.categories.iter().all(|c| *c == Some(Category::Renamed)),
+                "{:?}",
+                o.changes
+            );
+        }
+    }
 
     #[test]
     fn categories() {
