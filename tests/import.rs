@@ -135,6 +135,20 @@ fn assert_cli_diff(name: &str, im: &import::Imported, input: &Path) {
     assert_eq!(code, 1, "{name}: {err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["summary"]["removed"], 0, "{name}");
+    let (_, md, _) = run_in(
+        &dir,
+        &[
+            "diff",
+            "app.kiln",
+            "--against",
+            input,
+            "--summary",
+            "--format",
+            "markdown",
+        ],
+        None,
+    );
+    assert!(md.contains("; 0 other changes"), "{name}:\n{md}");
     assert_eq!(v["categories"]["other"], 0, "{name}");
     for o in v["objects"].as_array().unwrap() {
         match o["status"].as_str().unwrap() {

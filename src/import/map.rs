@@ -1577,9 +1577,6 @@ impl<'a> Mapper<'a> {
             if !is_sidecar && !inits_mapped {
                 continue;
             }
-            if !is_sidecar {
-                debug_assert!(init_names.iter().any(|n| s(c, "/name") == Some(n)));
-            }
             let Some(name) = s(c, "/name").map(str::to_owned) else {
                 continue;
             };

@@ -1,7 +1,8 @@
 //! The round-trip contract of `kiln import`: the bundle compiled from the imported file,
-//! diffed against the input manifests, differs only by what kiln adds on purpose. Each
-//! difference is classified into one of the categories below (docs/import.md lists them
-//! with their reasons); a difference in no category is a field the import lost.
+//! diffed against the input manifests as `kiln diff --against` diffs them, differs only
+//! by what kiln adds on purpose. Each difference is put in a category of
+//! [`crate::diff::hardening`] (docs/import.md lists them with their reasons); a
+//! difference in no category is a field the import lost.
 
 use crate::diff::{self, DiffOptions, ObjectKey, Status, hardening};
 use serde_json::Value;
