@@ -557,8 +557,11 @@ fn cli_refuses_invalid_utf8() {
     std::fs::write(w.path().join("bad.kiln"), b"app a {\xff\xfe}\n").unwrap();
     let o = run_kiln(&["check", "bad.kiln"], w.path());
     let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(3), "{err}");
-    assert!(err.contains("UTF-8"), "{err}");
+    // A diagnostic about the input (K0020, exit 2) at the first bad byte, not a parse.
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("error[K0020]"), "{err}");
+    assert!(err.contains("0xFF at byte offset 7"), "{err}");
+    assert!(err.contains("bad.kiln:1:8"), "{err}");
 }
 
 #[cfg(unix)]
