@@ -475,7 +475,7 @@ fn files_in_progress(parent: &Path, pid: u32) -> usize {
     count(&parent.join(format!(".out.kiln-new-{pid}")))
 }
 
-/// A bundle of 1,000 apps (thousands of files, each synced) is written; kiln is killed
+/// A bundle of 1,000 apps (thousands of files) is written; kiln is killed
 /// once the new bundle has 1, 300 and 1,500 of its 2,000 files on disk. Each time `out` is the
 /// previous bundle, byte-identical (or, if the kill came after the swap, the whole new
 /// one), and nothing appears inside it.
