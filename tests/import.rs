@@ -510,3 +510,20 @@ fn a_text_that_does_not_check_is_saved_aside() {
     }
     assert!(!dir.join("app.kiln").exists());
 }
+
+/// A sidecar whose probe names its port (ports are patched, not mapped, so the probe is
+/// patched too) and a Deployment without `replicas`: imported with nothing lost.
+#[test]
+fn sidecar_with_a_named_port_probe() {
+    let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x-web, namespace: x}\nspec:\n  selector: {matchLabels: {app: x}}\n  template:\n    metadata: {labels: {app: x}}\n    spec:\n      containers:\n        - name: web\n          image: r.example.com/x:1.0.0\n        - name: proxy\n          image: r.example.com/proxy:1.0.0\n          ports: [{name: http, containerPort: 9000}]\n          readinessProbe: {httpGet: {path: /ready, port: http}}\n          livenessProbe: {tcpSocket: {port: 9000}}\n";
+    let objects = kiln::diff::sources::parse_manifests(text, "sc.yaml").unwrap();
+    let im = import::import(&objects).unwrap();
+    assert!(im.text.contains("sidecar proxy {"), "{}", im.text);
+    let lost: Vec<_> = im
+        .items
+        .iter()
+        .filter(|i| i.kind == ItemKind::Difference)
+        .collect();
+    assert!(lost.is_empty(), "{lost:?}\n{}", im.text);
+    assert_round_trip("sidecar-named-port", &im);
+}

@@ -164,6 +164,13 @@ pub fn annotate(report: &mut Report, before: &[Value], after: &[Value], absorbed
                             .or_else(|| scratch(&c.path, op, c.after.as_ref()))
                             .or_else(|| ordering(&c.path, op, c.before.as_ref()))
                             .or_else(|| renamed(o, &c.path))
+                            .or_else(|| {
+                                // `replicas = 1` written out where Kubernetes defaults to 1.
+                                (c.path == "spec.replicas"
+                                    && op == "added"
+                                    && c.after.as_ref().and_then(Value::as_u64) == Some(1))
+                                .then_some(Category::Operational)
+                            })
                             .or_else(|| moved.contains(&c.path).then_some(Category::Sidecar))
                             .or_else(|| {
                                 follows(c.before.as_ref(), c.after.as_ref())
@@ -207,7 +214,9 @@ fn moved_sidecars(o: &ObjectDiff, env_same: bool) -> std::collections::BTreeSet<
         r.objects.iter().all(|x| {
             x.changes.iter().all(|c| {
                 let op = op_of(c.before.as_ref(), c.after.as_ref());
-                classify(&c.path, op, "Pod", env_same).is_some()
+                classify(&c.path, op, "Pod", env_same)
+                    .or_else(|| scratch(&c.path, op, c.after.as_ref()))
+                    .is_some()
             })
         })
     };

@@ -1604,7 +1604,13 @@ impl<'a> Mapper<'a> {
                 (t.env_mapped, t.env_from_mapped),
             );
             if is_sidecar {
-                self.health(c, &mut b, target.input, "sidecar");
+                // Its ports are patched, not mapped: a probe of a named port stays a
+                // patch too (kiln's `http("/x")` would look for a `port`).
+                let mut unported = c.clone();
+                if let Some(m) = unported.as_object_mut() {
+                    m.remove("ports");
+                }
+                self.health(&unported, &mut b, target.input, "sidecar");
             }
             self.container_security(c, &mut b);
             // Volumes of the workload this container mounts where the main container
