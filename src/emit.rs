@@ -388,7 +388,7 @@ pub fn typed_to_yaml<T: serde::Serialize + ?Sized>(out: &mut String, value: &T) 
 /// mapping or sequence is only known to be empty (`{}`, `[]` on the key's line) once it
 /// ends, so the line break after its key is written when its first entry comes.
 mod typed {
-    use super::{pad, write_string, write_string_value};
+    use super::{pad, plain_safe, write_quoted, write_string_value};
     use serde::ser::{self, Serialize};
     use std::fmt;
 
@@ -655,6 +655,37 @@ mod typed {
 
     impl Map<'_> {
         fn key_str(&mut self, key: &str) -> Res {
+            self.key_with(key, plain_safe(key))
+        }
+
+        /// A struct field name: the field names of the k8s-openapi types are a few
+        /// hundred static strings, so whether one is plain is remembered per thread, by
+        /// address and length (the same address and length are the same bytes).
+        fn key_static(&mut self, key: &'static str) -> Res {
+            const SLOTS: usize = 512;
+            thread_local! {
+                static PLAIN: std::cell::RefCell<[(usize, usize, bool); SLOTS]> =
+                    const { std::cell::RefCell::new([(0, 0, false); SLOTS]) };
+            }
+            let addr = key.as_ptr() as usize;
+            let slot = (addr >> 3) % SLOTS;
+            let plain = PLAIN.with(|cache| {
+                let mut cache = cache.borrow_mut();
+                match cache.get(slot) {
+                    Some(&(a, l, p)) if a == addr && l == key.len() => p,
+                    _ => {
+                        let p = plain_safe(key);
+                        if let Some(e) = cache.get_mut(slot) {
+                            *e = (addr, key.len(), p);
+                        }
+                        p
+                    }
+                }
+            });
+            self.key_with(key, plain)
+        }
+
+        fn key_with(&mut self, key: &str, plain: bool) -> Res {
             let entry_start = self.out.len();
             match (self.ctx, self.count) {
                 (Ctx::MapValue(i), 0) => {
@@ -665,7 +696,11 @@ mod typed {
                 (c, _) => pad(self.out, c.indent()),
             }
             self.count += 1;
-            write_string(self.out, key);
+            if plain {
+                self.out.push_str(key);
+            } else {
+                write_quoted(self.out, key);
+            }
             self.out.push(':');
             if let Ctx::Top = self.ctx {
                 if self.top.iter().any(|(k, _, _)| k == key) {
@@ -880,7 +915,7 @@ mod typed {
         type Ok = ();
         type Error = Unsupported;
         fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Res {
-            self.key_str(key)?;
+            self.key_static(key)?;
             self.value(value)
         }
         fn end(self) -> Res {
