@@ -176,27 +176,22 @@ impl Graph {
         };
         let mut index: HashMap<FileId, usize> = HashMap::from([(entry, 0)]);
         let mut state = vec![Visit::Open];
-        // An explicit stack: a chain of thousands of imports must not overflow ours.
-        let mut stack: Vec<(usize, usize)> = vec![(0, 0)];
+        let mut resolver = Resolver::new(root, allow_outside);
+        // An explicit stack: a chain of thousands of imports must not overflow ours. Each
+        // frame is a module, its imports (taken once: a workspace entry has thousands)
+        // and the next one to follow.
+        let mut stack: Vec<(usize, Vec<ast::Import>, usize)> =
+            vec![(0, imports_of(&g.modules[0].ast), 0)];
         while let Some(top) = stack.last_mut() {
-            let (m, i) = *top;
-            let imports: Vec<ast::Import> = g.modules[m]
-                .ast
-                .items
-                .iter()
-                .filter_map(|it| match it {
-                    ast::Item::Import(imp) => Some(imp.clone()),
-                    _ => None,
-                })
-                .collect();
-            let Some(imp) = imports.get(i).cloned() else {
+            let (m, i) = (top.0, top.2);
+            let Some(imp) = top.1.get(i).cloned() else {
                 state[m] = Visit::Done;
                 stack.pop();
                 continue;
             };
-            top.1 += 1;
+            top.2 += 1;
             let from = g.modules[m].file;
-            let target = match resolve(map, from, &imp, root, allow_outside) {
+            let target = match resolver.resolve(map, from, &imp) {
                 Ok(id) => id,
                 Err(d) => {
                     g.diags.push(d);
@@ -206,10 +201,10 @@ impl Graph {
             let site = g.modules[m].import_site.or(Some(imp.span));
             let k = match index.get(&target) {
                 Some(&k) if state[k] == Visit::Open => {
-                    let pos = stack.iter().position(|(x, _)| *x == k).unwrap_or(0);
+                    let pos = stack.iter().position(|(x, _, _)| *x == k).unwrap_or(0);
                     let chain: Vec<String> = stack[pos..]
                         .iter()
-                        .map(|(x, _)| map.get(g.modules[*x].file).name.clone())
+                        .map(|(x, _, _)| map.get(g.modules[*x].file).name.clone())
                         .chain(std::iter::once(map.get(target).name.clone()))
                         .collect();
                     g.diags.push(
@@ -243,7 +238,7 @@ impl Graph {
                     let k = g.modules.len() - 1;
                     index.insert(target, k);
                     state.push(Visit::Open);
-                    stack.push((k, 0));
+                    stack.push((k, imports_of(&g.modules[k].ast), 0));
                     k
                 }
             };
@@ -274,129 +269,327 @@ impl Graph {
     }
 }
 
-/// Finds (or reads) the file an import names.
-// Once per import: the size of the error is no cost worth boxing for.
-#[allow(clippy::result_large_err)]
-fn resolve(
-    map: &mut SourceMap,
-    from: FileId,
-    imp: &ast::Import,
-    root: &Path,
+/// The imports of a file, in order.
+fn imports_of(file: &ast::File) -> Vec<ast::Import> {
+    file.items
+        .iter()
+        .filter_map(|it| match it {
+            ast::Item::Import(imp) => Some(imp.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// How an import path failed to resolve to a real file.
+#[derive(Clone, Copy)]
+enum Unresolved {
+    /// Nothing there (or anything else `canonicalize` refuses).
+    Missing,
+    /// The path goes through a symbolic link loop.
+    Loop,
+}
+
+/// Whether `e` says a path goes through a symbolic link loop (`ELOOP`):
+/// `io::ErrorKind::FilesystemLoop` cannot be named on stable Rust.
+fn is_link_loop(e: &std::io::Error) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        e.raw_os_error() == Some(libc::ELOOP)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        format!("{:?}", e.kind()) == "FilesystemLoop"
+    }
+}
+
+/// What the resolution of one import graph has learned, so that each path costs its
+/// system calls once: before it, every import canonicalized the path of every file
+/// loaded so far, quadratic in the number of files (4 million `readlink`s for a
+/// workspace of 1,000 files).
+struct Resolver<'r> {
+    root: &'r Path,
+    /// The root with its links resolved (an import through a link leaving it is outside).
+    canon_root: PathBuf,
     allow_outside: bool,
-) -> Result<FileId, Diagnostic> {
-    let at = imp.path.span;
-    let Some(text) = imp.path.as_plain() else {
-        return Err(Diagnostic::new(
-            codes::MODULE_NOT_FOUND,
-            from,
-            at,
-            "an import path cannot use `${..}`",
-        )
-        .label("interpolated path")
-        .help("write the path out: imports are resolved before any value is known"));
-    };
-    if text.starts_with("std/") || text == "std" {
-        let Some((name, src)) = STDLIB.iter().find(|(n, _)| *n == text) else {
-            let mut d = Diagnostic::new(
-                codes::UNKNOWN_MODULE,
+    /// `canonicalize` of each absolute path asked for.
+    canon: HashMap<PathBuf, Result<PathBuf, Unresolved>>,
+    /// The first file of the map with each canonical path (the file an import reuses).
+    by_canon: HashMap<PathBuf, FileId>,
+    /// The first standard module of the map with each file name.
+    std_files: HashMap<String, FileId>,
+    /// How many files of the map (in id order) `by_canon` and `std_files` cover.
+    indexed: usize,
+}
+
+impl<'r> Resolver<'r> {
+    fn new(root: &'r Path, allow_outside: bool) -> Self {
+        Resolver {
+            root,
+            canon_root: std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf()),
+            allow_outside,
+            canon: HashMap::new(),
+            by_canon: HashMap::new(),
+            std_files: HashMap::new(),
+            indexed: 0,
+        }
+    }
+
+    /// `canonicalize(path)`, once per path.
+    fn canonical(&mut self, path: &Path) -> Result<PathBuf, Unresolved> {
+        if let Some(c) = self.canon.get(path) {
+            return c.clone();
+        }
+        let c = std::fs::canonicalize(path).map_err(|e| {
+            if is_link_loop(&e) {
+                Unresolved::Loop
+            } else {
+                Unresolved::Missing
+            }
+        });
+        self.canon.insert(path.to_path_buf(), c.clone());
+        c
+    }
+
+    /// Indexes the files added to the map since the last call, in id order (the first
+    /// file with a path or name stays the one found, as a scan of the map would find it).
+    fn index(&mut self, map: &SourceMap) {
+        let new: Vec<(FileId, Option<PathBuf>, String)> = map
+            .iter()
+            .skip(self.indexed)
+            .map(|(id, f)| (id, f.path.clone(), f.name.clone()))
+            .collect();
+        self.indexed += new.len();
+        for (id, path, name) in new {
+            match path {
+                Some(p) => {
+                    if let Ok(c) = self.canonical(&p) {
+                        self.by_canon.entry(c).or_insert(id);
+                    }
+                }
+                None => {
+                    self.std_files.entry(name).or_insert(id);
+                }
+            }
+        }
+    }
+
+    /// Finds (or reads) the file an import names.
+    // Once per import: the size of the error is no cost worth boxing for.
+    #[allow(clippy::result_large_err)]
+    fn resolve(
+        &mut self,
+        map: &mut SourceMap,
+        from: FileId,
+        imp: &ast::Import,
+    ) -> Result<FileId, Diagnostic> {
+        let at = imp.path.span;
+        let Some(text) = imp.path.as_plain() else {
+            return Err(Diagnostic::new(
+                codes::MODULE_NOT_FOUND,
                 from,
                 at,
-                format!("there is no standard module `{text}`"),
+                "an import path cannot use `${..}`",
             )
-            .label("unknown module");
-            d = match crate::diag::suggest::did_you_mean(&text, STDLIB.iter().map(|(n, _)| *n)) {
-                Some(s) => d.help(format!("did you mean `{s}`?")),
-                None => d.help(format!(
-                    "the standard library has {}",
-                    STDLIB
-                        .iter()
-                        .map(|(n, _)| format!("`{n}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )),
-            };
-            return Err(d);
+            .label("interpolated path")
+            .help("write the path out: imports are resolved before any value is known"));
         };
-        let file_name = std_file_name(name);
-        if let Some((id, _)) = map
-            .iter()
-            .find(|(_, f)| f.path.is_none() && f.name == file_name)
-        {
-            return Ok(id);
+        if text.starts_with("std/") || text == "std" {
+            let Some((name, src)) = STDLIB.iter().find(|(n, _)| *n == text) else {
+                let mut d = Diagnostic::new(
+                    codes::UNKNOWN_MODULE,
+                    from,
+                    at,
+                    format!("there is no standard module `{text}`"),
+                )
+                .label("unknown module");
+                d = match crate::diag::suggest::did_you_mean(&text, STDLIB.iter().map(|(n, _)| *n))
+                {
+                    Some(s) => d.help(format!("did you mean `{s}`?")),
+                    None => d.help(format!(
+                        "the standard library has {}",
+                        STDLIB
+                            .iter()
+                            .map(|(n, _)| format!("`{n}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+                };
+                return Err(d);
+            };
+            let file_name = std_file_name(name);
+            self.index(map);
+            if let Some(&id) = self.std_files.get(&file_name) {
+                return Ok(id);
+            }
+            return Ok(map.add(SourceFile::new(file_name, None, *src)));
         }
-        return Ok(map.add(SourceFile::new(file_name, None, *src)));
-    }
-    let importer = map.get(from);
-    if importer.path.is_none() && importer.name.starts_with("std/") {
-        return Err(Diagnostic::new(
-            codes::MODULE_NOT_FOUND,
-            from,
-            at,
-            "a standard module can only import other standard modules",
-        )
-        .label("relative import"));
-    }
-    let mut rel = PathBuf::from(&text);
-    if rel.extension().is_none() {
-        rel.set_extension("kiln");
-    }
-    // The name shown keeps the user's relative spelling; the path compared is absolute.
-    let shown_dir = importer
-        .path
-        .as_ref()
-        .and_then(|p| p.parent())
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
-    let shown = normalize(&shown_dir.join(&rel));
-    let full = absolute(&shown);
-    let canon_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
-    let canon = std::fs::canonicalize(&full).ok();
-    let outside =
-        !full.starts_with(root) || canon.as_ref().is_some_and(|c| !c.starts_with(&canon_root));
-    if outside && !allow_outside {
-        return Err(Diagnostic::new(
-            codes::IMPORT_OUTSIDE_ROOT,
-            from,
-            at,
-            format!("`{text}` is outside the project"),
-        )
-        .label("leaves the project directory")
-        .note("imports stay inside the directory of the file compiled (or of the workspace)")
-        .help(
-            "move the module into the project, or pass `--allow-outside` if reading it is intended",
-        ));
-    }
-    let Some(canon) = canon else {
-        return Err(Diagnostic::new(
-            codes::MODULE_NOT_FOUND,
-            from,
-            at,
-            format!("cannot find `{text}`"),
-        )
-        .label("no such file")
-        .help("imports are relative to the importing file; check the path"));
-    };
-    if let Some((id, _)) = map.iter().find(|(_, f)| {
-        f.path
+        let importer = map.get(from);
+        if importer.path.is_none() && importer.name.starts_with("std/") {
+            return Err(Diagnostic::new(
+                codes::MODULE_NOT_FOUND,
+                from,
+                at,
+                "a standard module can only import other standard modules",
+            )
+            .label("relative import"));
+        }
+        let mut rel = PathBuf::from(&text);
+        if rel.extension().is_none() {
+            rel.set_extension("kiln");
+        }
+        // The name shown keeps the user's relative spelling; the path compared is absolute.
+        let shown_dir = importer
+            .path
             .as_ref()
-            .and_then(|p| std::fs::canonicalize(p).ok())
-            .is_some_and(|p| p == canon)
-    }) {
-        return Ok(id);
+            .and_then(|p| p.parent())
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let shown = normalize(&shown_dir.join(&rel));
+        let full = absolute(&shown);
+        let canon = self.canonical(&full);
+        let outside = !full.starts_with(self.root)
+            || canon
+                .as_ref()
+                .is_ok_and(|c| !c.starts_with(&self.canon_root));
+        if outside && !self.allow_outside {
+            return Err(Diagnostic::new(
+                codes::IMPORT_OUTSIDE_ROOT,
+                from,
+                at,
+                format!("`{text}` is outside the project"),
+            )
+            .label("leaves the project directory")
+            .note("imports stay inside the directory of the file compiled (or of the workspace)")
+            .help(
+                "move the module into the project, or pass `--allow-outside` if reading it is intended",
+            ));
+        }
+        let canon = match canon {
+            Ok(c) => c,
+            Err(Unresolved::Loop) => {
+                return Err(Diagnostic::new(
+                    codes::MODULE_NOT_FOUND,
+                    from,
+                    at,
+                    format!("`{text}` is a symbolic link loop"),
+                )
+                .label("its links never reach a file")
+                .help(
+                    "point the link (or a directory link on its path) at a real file, or import the file by its own path",
+                ));
+            }
+            Err(Unresolved::Missing) => {
+                return Err(Diagnostic::new(
+                    codes::MODULE_NOT_FOUND,
+                    from,
+                    at,
+                    format!("cannot find `{text}`"),
+                )
+                .label("no such file")
+                .help("imports are relative to the importing file; check the path"));
+            }
+        };
+        self.index(map);
+        if let Some(&id) = self.by_canon.get(&canon) {
+            return match not_utf8_import(map, id, from, at, &text) {
+                Some(d) => Err(d),
+                None => Ok(id),
+            };
+        }
+        let read = std::fs::File::open(&full)
+            .and_then(|f| crate::fsio::read_source_limited(f, crate::syntax::MAX_FILE_BYTES));
+        match read {
+            Ok((t, not_utf8)) => {
+                let mut file = SourceFile::new(shown.display().to_string(), Some(full), t);
+                let bad = not_utf8.is_some();
+                file.not_utf8 = not_utf8;
+                // Kept in the map even when not UTF-8 (its text is then never parsed): the
+                // diagnostic shows the bad byte, and later imports find it without reading.
+                let id = map.add(file);
+                self.by_canon.entry(canon).or_insert(id);
+                if bad {
+                    if let Some(d) = not_utf8_import(map, id, from, at, &text) {
+                        return Err(d);
+                    }
+                }
+                Ok(id)
+            }
+            Err(e) => Err(Diagnostic::new(
+                codes::MODULE_NOT_FOUND,
+                from,
+                at,
+                format!("cannot read `{text}`"),
+            )
+            .label(read_failure(&e))
+            .help("imports name `.kiln` files relative to the importing file")),
+        }
     }
-    match crate::fsio::read_to_string_limited(&full, crate::syntax::MAX_FILE_BYTES) {
-        Ok(t) => Ok(map.add(SourceFile::new(shown.display().to_string(), Some(full), t))),
-        Err(e) => Err(Diagnostic::new(
-            codes::MODULE_NOT_FOUND,
+}
+
+/// K0020 at an import of a file that is not UTF-8 (None when it is): the import is the
+/// primary location, the bad byte a secondary one, as `kiln check` on that file shows it.
+fn not_utf8_import(
+    map: &SourceMap,
+    id: FileId,
+    from: FileId,
+    at: Span,
+    text: &str,
+) -> Option<Diagnostic> {
+    let file = map.get(id);
+    let inner = crate::fsio::not_utf8_diagnostic(id, file)?;
+    let bad = inner.primary.loc.span;
+    let lc = file.line_col(bad.start);
+    let bytes = file
+        .not_utf8
+        .as_ref()
+        .map(|n| {
+            n.bytes
+                .iter()
+                .map(|b| format!("0x{b:02X}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default();
+    Some(
+        Diagnostic::new(
+            codes::NOT_UTF8,
             from,
             at,
-            format!("cannot read `{text}`"),
+            format!(
+                "`{text}` is not valid UTF-8: {bytes} at byte offset {}",
+                bad.start
+            ),
         )
-        .label(match e.kind() {
-            std::io::ErrorKind::InvalidData => "not UTF-8 text, or too large".to_string(),
-            _ => e.to_string().to_lowercase(),
-        })
-        .help("imports name `.kiln` files relative to the importing file")),
+        .label("imports a file that is not UTF-8")
+        .secondary(id, bad, "not UTF-8")
+        .note(format!(
+            "`{}` line {}, column {} (byte offset {}) holds {bytes}; kiln reads UTF-8 text only, so nothing in it was parsed",
+            file.name,
+            lc.line + 1,
+            lc.col + 1,
+            bad.start
+        ))
+        .help("convert the file to UTF-8 (for example `iconv -f LATIN1 -t UTF-8`), or remove the byte"),
+    )
+}
+
+/// Why a module could not be read, in words (no "os error 13").
+fn read_failure(e: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    match e.kind() {
+        // kiln's own message, which says the limit.
+        ErrorKind::FileTooLarge => e.to_string(),
+        ErrorKind::PermissionDenied => "permission denied".to_string(),
+        ErrorKind::IsADirectory => "a directory, not a file".to_string(),
+        _ if is_link_loop(e) => "a symbolic link loop".to_string(),
+        _ => {
+            let s = e.to_string();
+            let s = match s.find(" (os error") {
+                Some(i) => &s[..i],
+                None => &s[..],
+            };
+            s.to_lowercase()
+        }
     }
 }
 
