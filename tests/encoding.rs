@@ -209,6 +209,7 @@ fn importing_a_file_that_is_not_utf8() {
     let w = workdir();
     let d = w.path();
     let bytes = std::fs::read(root().join("tests/encoding/not_utf8.kiln")).unwrap();
+    let at = bytes.iter().position(|&b| b == 0xE9).unwrap();
     std::fs::write(d.join("lib.kiln"), bytes).unwrap();
     std::fs::write(
         d.join("main.kiln"),
@@ -219,11 +220,52 @@ fn importing_a_file_that_is_not_utf8() {
         let o = kiln(&args, d);
         let err = stderr(&o);
         assert_eq!(code(&o), 2, "{args:?}: {err}");
-        // The import is reported (src/modules.rs: "cannot read", "not UTF-8 text").
-        assert!(err.contains("lib.kiln"), "{args:?}: {err}");
-        assert!(err.contains("UTF-8"), "{args:?}: {err}");
+        // K0020 as `kiln check lib.kiln` says it (src/modules.rs), not "cannot read":
+        // at the import, with the bad byte in the imported file.
+        assert!(
+            err.contains(&format!(
+                "error[K0020]: `./lib.kiln` is not valid UTF-8: 0xE9 at byte offset {at}"
+            )),
+            "{args:?}: {err}"
+        );
+        assert!(err.contains("import \"./lib.kiln\""), "{args:?}: {err}");
+        assert!(err.contains("lib.kiln:3:24"), "{args:?}: {err}");
+        assert!(err.contains("line 3, column 24"), "{args:?}: {err}");
+        assert!(!err.contains("K0608"), "{args:?}: {err}");
         assert!(!err.contains("panicked"), "{args:?}: {err}");
     }
+    // Imported twice (two files, or twice by one): reported at each import, read once.
+    std::fs::write(
+        d.join("other.kiln"),
+        "import \"./lib.kiln\"\nimport \"./lib.kiln\"\n",
+    )
+    .unwrap();
+    let o = kiln(&["check", "."], d);
+    let err = stderr(&o);
+    assert_eq!(err.matches("error[K0020]").count(), 4, "{err}");
+}
+
+#[test]
+fn importing_a_file_that_is_too_large() {
+    let w = workdir();
+    let d = w.path();
+    // A sparse file over the 16 MiB limit: valid UTF-8 (zeros), refused for its size.
+    let f = std::fs::File::create(d.join("big.kiln")).unwrap();
+    f.set_len(17 * 1024 * 1024).unwrap();
+    std::fs::write(
+        d.join("main.kiln"),
+        format!("import \"./big.kiln\"\n{}", app("1.0")),
+    )
+    .unwrap();
+    let o = kiln(&["check", "main.kiln"], d);
+    let err = stderr(&o);
+    assert_eq!(code(&o), 2, "{err}");
+    assert!(
+        err.contains("error[K0608]: cannot read `./big.kiln`"),
+        "{err}"
+    );
+    assert!(err.contains("larger than 16 MiB"), "{err}");
+    assert!(!err.contains("UTF-8"), "{err}");
 }
 
 // ---- byte order mark ------------------------------------------------------------------
@@ -433,6 +475,26 @@ fn symlink_loops_in_imports_are_bounded() {
     );
     let err = stderr(&o);
     assert_eq!(code(&o), 2, "{err}");
-    assert!(err.contains("loop.kiln"), "{err}");
+    // Said as a loop (ELOOP), not "cannot find": the file is there, its links go round.
+    assert!(
+        err.contains("error[K0608]: `./loop.kiln` is a symbolic link loop"),
+        "{err}"
+    );
+    assert!(!err.contains("cannot find"), "{err}");
+    assert!(err.contains("help: point the link"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
+    // A loop in a directory of the path is the same.
+    std::fs::write(
+        d.join("main.kiln"),
+        format!("import \"./d/x.kiln\"\n{}", app("1.0")),
+    )
+    .unwrap();
+    symlink("d", d.join("d")).unwrap();
+    let o = kiln(&["check", "main.kiln"], d);
+    let err = stderr(&o);
+    assert_eq!(code(&o), 2, "{err}");
+    assert!(
+        err.contains("`./d/x.kiln` is a symbolic link loop"),
+        "{err}"
+    );
 }
