@@ -507,10 +507,8 @@ impl<'r> Resolver<'r> {
                 // diagnostic shows the bad byte, and later imports find it without reading.
                 let id = map.add(file);
                 self.by_canon.entry(canon).or_insert(id);
-                if bad {
-                    if let Some(d) = not_utf8_import(map, id, from, at, &text) {
-                        return Err(d);
-                    }
+                if bad && let Some(d) = not_utf8_import(map, id, from, at, &text) {
+                    return Err(d);
                 }
                 Ok(id)
             }
