@@ -4,9 +4,10 @@
 #![allow(dead_code)] // each test file uses a part
 
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub const TIMEOUT: Duration = Duration::from_secs(20);
@@ -45,19 +46,84 @@ pub fn frame(v: &Value) -> Vec<u8> {
     format!("Content-Length: {}\r\n\r\n{text}", text.len()).into_bytes()
 }
 
+/// Every byte the server wrote, for tests of what must never be in them
+/// ([`Client::start_recording`]).
+#[derive(Clone, Default)]
+pub struct Recording {
+    /// The whole standard output stream: headers and bodies of every message.
+    pub stdout: Arc<Mutex<Vec<u8>>>,
+    /// The whole standard error stream (the server's log).
+    pub stderr: Arc<Mutex<Vec<u8>>>,
+}
+
+/// A reader that keeps a copy of what passes through it.
+struct Tee<R> {
+    inner: R,
+    copy: Arc<Mutex<Vec<u8>>>,
+}
+
+impl<R: Read> Read for Tee<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.copy.lock().unwrap().extend_from_slice(&buf[..n]);
+        Ok(n)
+    }
+}
+
 impl Client {
     pub fn start() -> Client {
+        Client::spawn(None)
+    }
+
+    /// A server whose standard output and standard error are recorded byte for byte.
+    pub fn start_recording() -> (Client, Recording) {
+        let rec = Recording::default();
+        (Client::spawn(Some(rec.clone())), rec)
+    }
+
+    fn spawn(rec: Option<Recording>) -> Client {
         let mut child = Command::new(env!("CARGO_BIN_EXE_kiln"))
             .arg("lsp")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(if rec.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
             .spawn()
             .expect("start kiln lsp");
         let stdin = child.stdin.take().unwrap();
         let stdout = child.stdout.take().unwrap();
+        let copy = match &rec {
+            Some(r) => {
+                let mut stderr = child.stderr.take().unwrap();
+                let err = r.stderr.clone();
+                std::thread::spawn(move || {
+                    let mut buf = [0; 4096];
+                    while let Ok(n) = stderr.read(&mut buf) {
+                        if n == 0 {
+                            break;
+                        }
+                        err.lock().unwrap().extend_from_slice(&buf[..n]);
+                    }
+                });
+                r.stdout.clone()
+            }
+            // Nobody reads this copy: an empty buffer that is dropped with the reader.
+            None => Arc::new(Mutex::new(Vec::new())),
+        };
+        let keep = rec.is_some();
         let (tx, rx) = channel();
         std::thread::spawn(move || {
+            let stdout: Box<dyn Read + Send> = if keep {
+                Box::new(Tee {
+                    inner: stdout,
+                    copy,
+                })
+            } else {
+                Box::new(stdout)
+            };
             let mut r = BufReader::new(stdout);
             while let Some(v) = read_frame(&mut r) {
                 if tx.send(v).is_err() {
