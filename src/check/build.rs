@@ -804,11 +804,7 @@ impl<'a> Checker<'a> {
             _ => None,
         };
         let ingress = b.child("ingress").map(|i| self.ingress(i));
-        let talks_to = self
-            .resolve_refs(&refs(b.val("talks_to")), RefKind::Workload, "talks_to", cx)
-            .into_iter()
-            .map(|(n, _)| n)
-            .collect();
+        let talks_to = self.talks_to(b, cx);
         if kind == WorkloadKind::Service && !b.errors {
             self.service_warnings(b, replicas, autoscale.as_ref(), container.health.is_some());
         }
@@ -1329,6 +1325,14 @@ impl<'a> Checker<'a> {
         out
     }
 
+    /// `talks_to` of a workload, job or cron: the named workloads of the app.
+    fn talks_to(&mut self, b: &CBlock<'a>, cx: &AppCx<'a>) -> Vec<String> {
+        self.resolve_refs(&refs(b.val("talks_to")), RefKind::Workload, "talks_to", cx)
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect()
+    }
+
     fn job(&mut self, b: &CBlock<'a>, cx: &AppCx<'a>) -> Job {
         let (container, _) = self.container(b, cx);
         Job {
@@ -1342,6 +1346,7 @@ impl<'a> Checker<'a> {
                 _ => RunPhase::BeforeDeploy,
             },
             after: Vec::new(),
+            talks_to: self.talks_to(b, cx),
             timeout: duration_of(b.val("timeout")),
             retries: u32_of(b.val("retries")),
             ttl: duration_of(b.val("ttl")),
@@ -1474,6 +1479,7 @@ impl<'a> Checker<'a> {
             keep_succeeded: u32_of(b.val("keep_succeeded")),
             keep_failed: u32_of(b.val("keep_failed")),
             suspend: bool_of(b.val("suspend")).unwrap_or(false),
+            talks_to: self.talks_to(b, cx),
             volumes: self.volumes(b),
             scheduling: self.scheduling(b),
             labels: string_map(b.child("labels")),

@@ -499,6 +499,9 @@ pub struct Job {
     pub run: RunPhase,
     /// Jobs that must finish first, with where each is named.
     pub after: Vec<(String, Loc)>,
+    /// Workloads of the app the job opens connections to (their NetworkPolicies admit
+    /// it; with `restrict_egress` its own allows them).
+    pub talks_to: Vec<String>,
     /// `activeDeadlineSeconds` and the plan's wait.
     pub timeout: Option<Duration>,
     /// `backoffLimit`.
@@ -557,6 +560,8 @@ pub struct Cron {
     pub keep_failed: Option<u32>,
     /// suspend.
     pub suspend: bool,
+    /// Workloads of the app each run opens connections to (as for a job).
+    pub talks_to: Vec<String>,
     /// Volumes.
     pub volumes: Vec<Volume>,
     /// Scheduling.

@@ -605,6 +605,15 @@ pub static JOB_FIELDS: &[Field] = &[
         k8s: &["the release order"],
     },
     Field {
+        name: "talks_to",
+        ty: Ty::List(&Ty::Ref(RefKind::Workload)),
+        required: false,
+        default: Some("[]"),
+        doc: "Workloads of the app the job opens connections to (a migration to its \
+              database); their NetworkPolicies admit it.",
+        k8s: &["NetworkPolicy.spec.ingress[].from[].podSelector"],
+    },
+    Field {
         name: "timeout",
         ty: Ty::Duration,
         required: false,
@@ -716,6 +725,15 @@ pub static CRON_FIELDS: &[Field] = &[
         default: Some("false"),
         doc: "Stop scheduling new runs.",
         k8s: &["CronJob.spec.suspend"],
+    },
+    Field {
+        name: "talks_to",
+        ty: Ty::List(&Ty::Ref(RefKind::Workload)),
+        required: false,
+        default: Some("[]"),
+        doc: "Workloads of the app each run opens connections to; their NetworkPolicies \
+              admit it.",
+        k8s: &["NetworkPolicy.spec.ingress[].from[].podSelector"],
     },
 ];
 

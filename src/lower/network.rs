@@ -2,7 +2,7 @@
 //! the app's pods, then allow what the source declares (the ingress controller to
 //! services with an ingress, `talks_to` between the app's pods, the outside world to
 //! NodePort/LoadBalancer services); with `restrict_egress`, deny egress but DNS and
-//! `talks_to`.
+//! `talks_to`. Jobs and crons have `talks_to` too: a migration reaches its database.
 
 use super::Cx;
 use super::meta::{self, Block};
@@ -186,6 +186,28 @@ fn pods(app: &App, w: &Workload) -> net::NetworkPolicyPeer {
     }
 }
 
+/// The pods of a job or cron (selected by the labels its pod template carries).
+fn block_pods(app: &App, b: &Block) -> net::NetworkPolicyPeer {
+    net::NetworkPolicyPeer {
+        pod_selector: Some(meta::label_selector(meta::selector(app, b))),
+        ..Default::default()
+    }
+}
+
+/// Egress under `restrict_egress`: DNS, then each `talks_to` target on its ports.
+fn egress_rules(app: &App, talks_to: &[String]) -> Vec<net::NetworkPolicyEgressRule> {
+    let mut rules = vec![dns_egress()];
+    for t in talks_to {
+        if let Some(target) = app.workloads.iter().find(|o| &o.name == t) {
+            rules.push(net::NetworkPolicyEgressRule {
+                to: Some(vec![pods(app, target)]),
+                ports: ports_of(target),
+            });
+        }
+    }
+    rules
+}
+
 fn namespace_peer(ns: &str) -> net::NetworkPolicyPeer {
     let mut m = BTreeMap::new();
     m.insert("kubernetes.io/metadata.name".to_owned(), ns.to_owned());
@@ -295,11 +317,25 @@ pub fn policies(cx: &mut Cx, app: &App) {
                 ports: ports_of(w),
             });
         }
+        // Workloads first, then jobs, then crons: the order the app declares kinds in
+        // the model, so the output is stable.
         let talkers: Vec<net::NetworkPolicyPeer> = app
             .workloads
             .iter()
             .filter(|o| o.talks_to.iter().any(|t| t == &w.name))
             .map(|o| pods(app, o))
+            .chain(
+                app.jobs
+                    .iter()
+                    .filter(|j| j.talks_to.iter().any(|t| t == &w.name))
+                    .map(|j| block_pods(app, &super::job::job_block(j))),
+            )
+            .chain(
+                app.crons
+                    .iter()
+                    .filter(|c| c.talks_to.iter().any(|t| t == &w.name))
+                    .map(|c| block_pods(app, &super::job::cron_block(c))),
+            )
             .collect();
         if !talkers.is_empty() {
             ingress.push(net::NetworkPolicyIngressRule {
@@ -307,18 +343,7 @@ pub fn policies(cx: &mut Cx, app: &App) {
                 ports: ports_of(w),
             });
         }
-        let egress = app.restrict_egress.then(|| {
-            let mut rules = vec![dns_egress()];
-            for t in &w.talks_to {
-                if let Some(target) = app.workloads.iter().find(|o| &o.name == t) {
-                    rules.push(net::NetworkPolicyEgressRule {
-                        to: Some(vec![pods(app, target)]),
-                        ports: ports_of(target),
-                    });
-                }
-            }
-            rules
-        });
+        let egress = app.restrict_egress.then(|| egress_rules(app, &w.talks_to));
         if ingress.is_empty() && egress.is_none() {
             continue;
         }
@@ -332,20 +357,24 @@ pub fn policies(cx: &mut Cx, app: &App) {
         );
     }
     if app.restrict_egress {
-        // Jobs and crons may only resolve names.
+        // Jobs and crons may only resolve names and reach what they talk to.
         let blocks = app
             .jobs
             .iter()
-            .map(|j| super::job::job_block(j))
-            .chain(app.crons.iter().map(|c| super::job::cron_block(c)));
-        for b in blocks {
+            .map(|j| (super::job::job_block(j), &j.talks_to))
+            .chain(
+                app.crons
+                    .iter()
+                    .map(|c| (super::job::cron_block(c), &c.talks_to)),
+            );
+        for (b, talks_to) in blocks {
             policy(
                 cx,
                 app,
                 &b,
                 meta::label_selector(meta::selector(app, &b)),
                 None,
-                Some(vec![dns_egress()]),
+                Some(egress_rules(app, talks_to)),
             );
         }
     }

@@ -459,6 +459,7 @@ mod tests {
                 .enumerate()
                 .map(|(k, a)| ((*a).to_owned(), loc(100 + k as u32)))
                 .collect(),
+            talks_to: vec![],
             timeout: None,
             retries: None,
             ttl: None,
