@@ -150,6 +150,7 @@ fn job(name: &str, command: &[&str], run: RunPhase) -> Job {
         container: c,
         run,
         after: Vec::new(),
+        talks_to: Vec::new(),
         timeout: None,
         retries: None,
         ttl: None,
@@ -178,6 +179,7 @@ fn cron(name: &str, schedule: &str, command: &[&str]) -> Cron {
         keep_succeeded: None,
         keep_failed: None,
         suspend: false,
+        talks_to: Vec::new(),
         volumes: Vec::new(),
         scheduling: Scheduling::default(),
         labels: IndexMap::new(),
@@ -606,6 +608,45 @@ fn network_policies_follow_declarations() {
     );
     // Jobs may resolve names and nothing else.
     assert!(names_of(&objects, "NetworkPolicy").contains(&"csis-migrate".to_owned()));
+}
+
+/// A job or cron that `talks_to` a workload is admitted by the workload's policy (after
+/// the workloads that talk to it) and, under `restrict_egress`, may reach it.
+#[test]
+fn job_and_cron_talks_to_admits_them_in_the_target_policy() {
+    let mut m = csis();
+    m.apps[0].workloads[1].talks_to = vec!["web".into()];
+    m.apps[0].jobs[0].talks_to = vec!["web".into()];
+    m.apps[0].crons[0].talks_to = vec!["web".into()];
+    m.apps[0].restrict_egress = true;
+    let objects = compile(&m);
+    let web = find(&objects, "NetworkPolicy", "csis-web");
+    let peer = |c: &str| json!({"podSelector": {"matchLabels": {"app.kubernetes.io/component": c, "app.kubernetes.io/instance": "csis", "app.kubernetes.io/name": "csis"}}});
+    assert_eq!(
+        web["spec"]["ingress"][1],
+        json!({
+            "from": [peer("queue"), peer("migrate"), peer("nightly")],
+            "ports": [{"port": 3000, "protocol": "TCP"}]
+        })
+    );
+    // The job's pods carry the labels the peer selects.
+    let job = objects
+        .iter()
+        .find(|o| o.kind == "Job" && o.name.starts_with("csis-migrate-"))
+        .expect("the migrate Job");
+    let labels = &job.value["spec"]["template"]["metadata"]["labels"];
+    assert_eq!(labels["app.kubernetes.io/component"], json!("migrate"));
+    for name in ["csis-migrate", "csis-nightly"] {
+        let p = find(&objects, "NetworkPolicy", name);
+        assert_eq!(p["spec"]["policyTypes"], json!(["Egress"]));
+        assert_eq!(
+            p["spec"]["egress"][1],
+            json!({"to": [peer("web")], "ports": [{"port": 3000, "protocol": "TCP"}]}),
+            "{name}"
+        );
+    }
+    // Without `talks_to` a job is admitted nowhere: the seed job's pods are not peers.
+    assert!(!web.to_string().contains("\"seed\""));
 }
 
 #[test]
