@@ -46,6 +46,22 @@ pub fn check(
     let mut diags = cx.finish();
     // Plain env values that look like credentials (K0912): read from the tree.
     diags.extend(secrets::plain_secrets(source.entry, file));
+    // A value hidden by K0912 stays hidden in the snippet of every other diagnostic
+    // that shows its line (an unused `let` holding a password, say).
+    let hidden: Vec<crate::source::Loc> = diags
+        .0
+        .iter()
+        .flat_map(|d| d.redact.iter().copied())
+        .collect();
+    if !hidden.is_empty() {
+        for d in &mut diags.0 {
+            for h in &hidden {
+                if !d.redact.contains(h) {
+                    d.redact.push(*h);
+                }
+            }
+        }
+    }
     diags.sort();
     if diags.has_errors() {
         (None, diags)

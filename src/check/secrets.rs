@@ -37,7 +37,8 @@ pub(crate) fn plain_secrets(file: FileId, tree: &ast::File) -> Vec<Diagnostic> {
                     }
                 }
             }
-            ast::Item::Let(_) | ast::Item::Import(_) => {}
+            ast::Item::Let(l) => binding(file, l, &mut out),
+            ast::Item::Import(_) => {}
         }
     }
     out
@@ -54,9 +55,44 @@ fn block(file: FileId, b: &ast::Block, depth: usize, out: &mut Vec<Diagnostic>) 
                 field(file, &f.path[0].name, f.path[0].span, &f.value, out);
             }
             ast::Entry::Block(inner) => block(file, inner, depth + 1, out),
+            ast::Entry::Let(l) => binding(file, l, out),
             _ => {}
         }
     }
+}
+
+/// `let NAME = "value"`: a credential bound to a name reaches the bundle wherever the
+/// name is used (`DB_PASSWORD = db_password`, `"${db_password}"`), so it is warned
+/// about at the binding, by the same rules as an env value.
+fn binding(file: FileId, l: &ast::Let, out: &mut Vec<Diagnostic>) {
+    let ast::ExprKind::Str(s) = &l.value.kind else {
+        return;
+    };
+    let Some(text) = s.as_plain() else {
+        return;
+    };
+    let why = match shape(&text) {
+        Some(shape) => shape,
+        None if credential_name(&l.name.name) && !placeholder(&text) => {
+            "its name says it is a credential"
+        }
+        None => return,
+    };
+    let name = &l.name.name;
+    out.push(
+        Diagnostic::new(
+            codes::PLAIN_SECRET,
+            file,
+            l.value.span,
+            format!("`{name}` looks like a secret written as plain text"),
+        )
+        .label("this value is written into the bundle wherever the name is used")
+        .redact(file, l.value.span)
+        .secondary(file, l.name.span, why)
+        .help(format!(
+            "store the value in a Secret and use `secret(\"NAME\", \"KEY\")` where `{name}` is used"
+        )),
+    );
 }
 
 /// One `KEY = value`: a warning when the value is a literal string (without

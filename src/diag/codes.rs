@@ -830,7 +830,9 @@ codes! {
          (`PASSWORD`, `SECRET`, `TOKEN`, `API_KEY`, `..._KEY`: the names `kiln diff` masks) \
          and the value is not a number, a boolean or a path, or when the value itself looks \
          like one whatever its name (a URL with a password, a private key, an AWS access key \
-         id). The warning never repeats the value.\n\n\
+         id). A `let` holding such a value is warned about at the binding, since the \
+         value reaches the bundle wherever the name is used. The warning never repeats \
+         the value, and no other diagnostic's snippet shows it either.\n\n\
          ```kiln\nenv {\n  DB_PASSWORD  = \"hunter2\"                          // warning\n  DATABASE_URL = \"postgres://app:hunter2@db/app\"   // warning\n}\n```\n\n\
          Fix: put the value in a Secret (`kubectl create secret generic db \
          --from-literal=password=...`, or your secret manager's operator) and write \
