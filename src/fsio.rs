@@ -495,6 +495,42 @@ fn sync_dir(d: &Path) -> io::Result<()> {
     }
 }
 
+/// A fresh directory under the system's temporary directory, removed with everything in
+/// it when dropped (`kiln diff --base` checks a revision out there, `kiln import` checks
+/// its text next to its raw files there).
+pub(crate) struct TempDir(PathBuf);
+
+impl TempDir {
+    /// Creates `PREFIX-PID-NANOS-N` under the temporary directory.
+    pub(crate) fn new(prefix: &str) -> io::Result<TempDir> {
+        let base = std::env::temp_dir();
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or_default();
+        for attempt in 0..100u32 {
+            let p = base.join(format!("{prefix}-{}-{nanos}-{attempt}", std::process::id()));
+            match std::fs::create_dir(&p) {
+                Ok(()) => return Ok(TempDir(p)),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(io::Error::other("cannot create a temporary directory"))
+    }
+
+    /// The directory.
+    pub(crate) fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -465,37 +465,6 @@ fn git(
     }
 }
 
-/// A directory removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> std::io::Result<TempDir> {
-        let base = std::env::temp_dir();
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or_default();
-        for attempt in 0..100u32 {
-            let p = base.join(format!(
-                "kiln-diff-{}-{nanos}-{attempt}",
-                std::process::id()
-            ));
-            match std::fs::create_dir(&p) {
-                Ok(()) => return Ok(TempDir(p)),
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-                Err(e) => return Err(e),
-            }
-        }
-        Err(std::io::Error::other("cannot create a temporary directory"))
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// Compiles `file` as it was at git revision `rev`, in the repository that contains
 /// it (whatever the working directory). The revision's whole tree is written to a
 /// temporary directory through a temporary index, so files the source reads
@@ -563,10 +532,10 @@ pub fn compile_at_revision(
     if git(&top, &["cat-file", "-e", &object], &[])?.is_err() {
         return Ok(AtRevision::Absent { path: rel });
     }
-    let tmp = TempDir::new()
+    let tmp = crate::fsio::TempDir::new("kiln-diff")
         .map_err(|e| GitError::Io(format!("cannot create a temporary directory: {e}")))?;
-    let index = tmp.0.join("index");
-    let tree = tmp.0.join("tree");
+    let index = tmp.path().join("index");
+    let tree = tmp.path().join("tree");
     let prefix = format!("{}/", tree.display());
     let env = [("GIT_INDEX_FILE", index.as_path())];
     git(&top, &["read-tree", &commit], &env)?

@@ -22,7 +22,7 @@ pub mod write;
 use crate::diff::ObjectKey;
 use serde_json::Value;
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// What a report item says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -119,49 +119,18 @@ impl fmt::Display for ImportError {
     }
 }
 
-/// A directory removed when dropped (the in-process check compiles the text next to its
-/// raw files).
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> std::io::Result<TempDir> {
-        let base = std::env::temp_dir();
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or_default();
-        for attempt in 0..100u32 {
-            let p = base.join(format!(
-                "kiln-import-{}-{nanos}-{attempt}",
-                std::process::id()
-            ));
-            match std::fs::create_dir(&p) {
-                Ok(()) => return Ok(TempDir(p)),
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-                Err(e) => return Err(e),
-            }
-        }
-        Err(std::io::Error::other("cannot create a temporary directory"))
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// Compiles `text` (with its raw `files`) as `app.kiln` in a temporary directory.
 fn compile(text: &str, files: &[(String, String)]) -> Result<crate::Bundle, String> {
-    let dir = TempDir::new().map_err(|e| format!("cannot create a temporary directory: {e}"))?;
+    let dir = crate::fsio::TempDir::new("kiln-import")
+        .map_err(|e| format!("cannot create a temporary directory: {e}"))?;
     for (rel, yaml) in files {
-        let p = dir.0.join(rel);
+        let p = dir.path().join(rel);
         if let Some(parent) = p.parent() {
             std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
         }
         std::fs::write(&p, yaml).map_err(|e| e.to_string())?;
     }
-    let path = dir.0.join("app.kiln");
+    let path = dir.path().join("app.kiln");
     std::fs::write(&path, text).map_err(|e| e.to_string())?;
     let source = crate::Source::from_path(&path).map_err(|e| e.to_string())?;
     crate::compile(&source, &crate::Options::default()).map_err(|diags| {
