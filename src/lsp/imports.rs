@@ -12,12 +12,12 @@
 use super::convert;
 use super::document::Snapshot;
 use super::{Completion, Hover, ItemKind};
-use crate::modules;
+use crate::modules::{self, normalize};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 use crate::syntax::ast;
 use serde_json::Value;
 use std::hash::{Hash, Hasher};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 /// One open document, as other documents' imports see it.
@@ -84,23 +84,6 @@ fn hash(text: &str) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     text.hash(&mut h);
     h.finish()
-}
-
-/// `a/./b/../c` → `a/c`, without touching the file system.
-fn normalize(p: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
-                }
-            }
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
 }
 
 /// The text of the entry `kiln check DIR` generates for a workspace (as
