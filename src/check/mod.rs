@@ -23,7 +23,7 @@ pub mod values;
 
 mod build;
 mod profiles;
-mod secrets;
+pub(crate) mod secrets;
 mod types;
 mod yaml;
 

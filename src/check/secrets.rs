@@ -128,7 +128,7 @@ fn field(file: FileId, key: &str, key_span: Span, value: &ast::Expr, out: &mut V
 
 /// Names that hold credentials. The same words `kiln diff` masks values by, so what
 /// diff hides and what the checker warns about agree.
-fn credential_name(name: &str) -> bool {
+pub(crate) fn credential_name(name: &str) -> bool {
     let n = name.to_ascii_uppercase();
     const WORDS: [&str; 10] = [
         "PASSWORD",

@@ -654,22 +654,11 @@ impl Quantity {
     }
 }
 
-/// Whether an env var or config key name looks like it holds a credential.
+/// Whether an env var or config key name looks like it holds a credential: the same
+/// words the checker's plain-secret warning (K0912) uses, so what the diff masks and what
+/// the checker warns about agree.
 pub fn credential_name(name: &str) -> bool {
-    let n = name.to_ascii_uppercase();
-    const WORDS: [&str; 10] = [
-        "PASSWORD",
-        "PASSWD",
-        "PASSPHRASE",
-        "SECRET",
-        "TOKEN",
-        "CREDENTIAL",
-        "APIKEY",
-        "API_KEY",
-        "ACCESS_KEY",
-        "PRIVATE_KEY",
-    ];
-    WORDS.iter().any(|w| n.contains(w)) || n.ends_with("_KEY") || n.contains("_KEY_")
+    crate::check::secrets::credential_name(name)
 }
 
 /// The masks for a secret value on each side: equal values both become `***`, different
