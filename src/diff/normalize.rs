@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 
 /// Metadata the API server maintains; never part of what anyone applies.
-const BOOKKEEPING: [&str; 8] = [
+pub(crate) const BOOKKEEPING: [&str; 8] = [
     "uid",
     "resourceVersion",
     "generation",
@@ -28,7 +28,7 @@ const BOOKKEEPING: [&str; 8] = [
 ];
 
 /// Annotations written by controllers or kubectl, not by the author of the manifest.
-const CONTROLLER_ANNOTATIONS: [&str; 6] = [
+pub(crate) const CONTROLLER_ANNOTATIONS: [&str; 6] = [
     LAST_APPLIED,
     "deployment.kubernetes.io/revision",
     "deployment.kubernetes.io/desired-replicas",

@@ -1021,7 +1021,7 @@ impl<'a> Mapper<'a> {
         };
         let kiln_name = format!("{}-{block}", self.app);
         let node = self.plan.node.child(block_kind, Some(block));
-        if name != kiln_name && dns_1035(&name) {
+        if name != kiln_name && crate::lower::dns_1035_label(&name) {
             node.child("patch", Some("service"))
                 .path_field(&["metadata".into(), "name".into()], string(&name));
         }
@@ -2088,18 +2088,6 @@ fn projected_mentions(v: &Value, name: &str) -> bool {
     v.pointer("/projected/sources")
         .and_then(Value::as_array)
         .is_some_and(|ss| ss.iter().any(|x| s(x, "/configMap/name") == Some(name)))
-}
-
-/// A name a Service may have (what `patch service { metadata.name }` accepts).
-fn dns_1035(s: &str) -> bool {
-    let b = s.as_bytes();
-    !b.is_empty()
-        && b.len() <= 63
-        && b[0].is_ascii_lowercase()
-        && b.last()
-            .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && b.iter()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
 }
 
 /// An image kiln would refuse as unpinned (`:latest`, no tag).

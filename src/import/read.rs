@@ -1,31 +1,11 @@
 //! Reading manifests for import (through the diff's bounded reader), cleaning what the
 //! API server wrote, and grouping objects into apps.
 
+use crate::diff::normalize::{BOOKKEEPING, CONTROLLER_ANNOTATIONS, LAST_APPLIED};
 use crate::diff::sources::{self, SourceError};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
-
-/// Metadata only the API server writes.
-const BOOKKEEPING: [&str; 9] = [
-    "uid",
-    "resourceVersion",
-    "generation",
-    "creationTimestamp",
-    "managedFields",
-    "selfLink",
-    "deletionTimestamp",
-    "deletionGracePeriodSeconds",
-    "finalizers",
-];
-
-/// Annotations controllers and kubectl write.
-const CONTROLLER_ANNOTATIONS: [&str; 4] = [
-    "kubectl.kubernetes.io/last-applied-configuration",
-    "deployment.kubernetes.io/revision",
-    "deployment.kubernetes.io/desired-replicas",
-    "deployment.kubernetes.io/max-replicas",
-];
 
 /// Kinds a controller creates from another object: never imported.
 const CONTROLLED_KINDS: [&str; 6] = [
@@ -86,7 +66,7 @@ pub fn clean(v: &Value) -> Result<Value, String> {
     });
     let last_applied = v
         .pointer("/metadata/annotations")
-        .and_then(|a| a.get(CONTROLLER_ANNOTATIONS[0]))
+        .and_then(|a| a.get(LAST_APPLIED))
         .and_then(Value::as_str)
         .and_then(|s| serde_json::from_str::<Value>(s).ok())
         .filter(|l| l.get("kind") == v.get("kind"));
@@ -99,8 +79,10 @@ pub fn clean(v: &Value) -> Result<Value, String> {
     };
     obj.remove("status");
     if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
-        for k in BOOKKEEPING {
-            meta.remove(k);
+        // What the diff ignores as server bookkeeping, and finalizers (a controller's,
+        // not the author's, in a `kubectl get` dump).
+        for k in BOOKKEEPING.iter().chain(&["finalizers"]) {
+            meta.remove(*k);
         }
         if let Some(ann) = meta.get_mut("annotations").and_then(Value::as_object_mut) {
             ann.retain(|k, _| !CONTROLLER_ANNOTATIONS.contains(&k.as_str()));

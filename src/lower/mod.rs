@@ -30,6 +30,7 @@ use std::collections::{HashMap, HashSet};
 
 pub use job::DEFAULT_TIMEOUT_SECS as DEFAULT_JOB_TIMEOUT_SECS;
 pub use meta::content_hash;
+pub(crate) use patch::dns_1035_label;
 pub use workload::default_replicas;
 
 /// A supported Kubernetes minor version (1.33 through the newest k8s-openapi knows).

@@ -104,7 +104,8 @@ fn rename(cx: &mut Cx, targets: &[usize], set: &PatchSet) {
     }
 }
 
-fn dns_1035_label(s: &str) -> bool {
+/// A DNS-1035 label: what a Service may be named (`patch service { metadata.name }`).
+pub(crate) fn dns_1035_label(s: &str) -> bool {
     let b = s.as_bytes();
     !b.is_empty()
         && b.len() <= 63
