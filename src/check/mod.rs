@@ -31,8 +31,11 @@ use crate::diag::{Diagnostic, Diagnostics, codes};
 use crate::source::{FileId, Span};
 use crate::syntax::ast;
 use crate::{Options, Source};
+use rayon::prelude::*;
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
 
 /// Checks a parsed file. Returns the model when there are no errors, and every
 /// diagnostic found (the checker never stops at the first).
@@ -42,32 +45,93 @@ pub fn check(
     options: &Options,
 ) -> (Option<model::Model>, Diagnostics) {
     let mut cx = Checker::new(source);
-    let model = cx.run(file, options);
+    // Plain env values that look like credentials (K0912) are read from the tree, item
+    // by item in parallel, while the checker runs (which checks its apps in parallel).
+    let (model, secrets) = rayon::join(
+        || cx.run(file, options),
+        || secrets::plain_secrets_par(source.entry, file),
+    );
     let mut diags = cx.finish();
-    // Plain env values that look like credentials (K0912): read from the tree.
-    diags.extend(secrets::plain_secrets(source.entry, file));
-    // A value hidden by K0912 stays hidden in the snippet of every other diagnostic
-    // that shows its line (an unused `let` holding a password, say).
-    let hidden: Vec<crate::source::Loc> = diags
-        .0
-        .iter()
-        .flat_map(|d| d.redact.iter().copied())
-        .collect();
-    if !hidden.is_empty() {
-        for d in &mut diags.0 {
-            for h in &hidden {
-                if !d.redact.contains(h) {
-                    d.redact.push(*h);
-                }
-            }
-        }
-    }
+    diags.extend(secrets);
+    redact_everywhere(source, &mut diags);
     diags.sort();
     if diags.has_errors() {
         (None, diags)
     } else {
         (Some(model), diags)
     }
+}
+
+/// A value hidden by K0912 stays hidden in the snippet of every other diagnostic that
+/// shows its line (an unused `let` holding a password, say). A snippet shows only lines
+/// from the first to the last line of its labels, so each diagnostic gets the hidden
+/// ranges that touch those lines: a hidden range elsewhere could not change what it
+/// shows, and with thousands of hidden values every diagnostic holding all of them
+/// would be quadratic in time and memory.
+fn redact_everywhere(source: &Source, diags: &mut Diagnostics) {
+    let mut hidden: Vec<crate::source::Loc> = diags
+        .0
+        .iter()
+        .flat_map(|d| d.redact.iter().copied())
+        .collect();
+    if hidden.is_empty() {
+        return;
+    }
+    hidden.sort_by_key(|h| (h.file, h.span.start, h.span.end));
+    hidden.dedup();
+    // The longest hidden range bounds how far before a snippet one may start.
+    let longest = hidden
+        .iter()
+        .map(|h| h.span.end.saturating_sub(h.span.start))
+        .max()
+        .unwrap_or(0);
+    for d in &mut diags.0 {
+        let labels = std::iter::once(&d.primary).chain(d.secondary.iter());
+        let mut shown: Vec<(FileId, u32, u32)> = Vec::new();
+        for l in labels {
+            let text = source.map.get(l.loc.file).text.as_bytes();
+            let lo = line_start(text, l.loc.span.start);
+            let hi = line_end(text, l.loc.span.end);
+            match shown.iter_mut().find(|(f, _, _)| *f == l.loc.file) {
+                Some((_, a, b)) => {
+                    *a = (*a).min(lo);
+                    *b = (*b).max(hi);
+                }
+                None => shown.push((l.loc.file, lo, hi)),
+            }
+        }
+        let own = d.redact.len();
+        for (file, lo, hi) in shown {
+            let from = hidden
+                .partition_point(|h| (h.file, h.span.start) < (file, lo.saturating_sub(longest)));
+            for h in &hidden[from..] {
+                if h.file != file || h.span.start > hi {
+                    break;
+                }
+                if h.span.end >= lo && !d.redact[..own].contains(h) {
+                    d.redact.push(*h);
+                }
+            }
+        }
+    }
+}
+
+/// The offset of the start of the line holding byte `at`.
+fn line_start(text: &[u8], at: u32) -> u32 {
+    let at = (at as usize).min(text.len());
+    text[..at]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i as u32 + 1)
+}
+
+/// The offset of the end of the line holding byte `at` (its line break, or the end).
+fn line_end(text: &[u8], at: u32) -> u32 {
+    let at = (at as usize).min(text.len());
+    text[at..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(text.len(), |i| at + i) as u32
 }
 
 /// A map from names to small values for the sets of names a block holds: the usual
@@ -127,6 +191,66 @@ impl<'a, V: Copy> SmallMap<'a, V> {
     }
 }
 
+/// A fast hash for the checker's own integer keys (byte offsets of `let` names): the
+/// multiply-rotate of rustc's FxHash. Maps keyed by names the user writes keep the
+/// standard, collision-resistant hasher.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct FxHasher {
+    hash: u64,
+}
+
+impl FxHasher {
+    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+    fn add(&mut self, word: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(Self::SEED);
+    }
+}
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.add(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.add(n);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}
+
+/// A hash set of byte offsets.
+type OffsetSet = HashSet<u32, BuildHasherDefault<FxHasher>>;
+
+/// How many apps one parallel task checks at least: one app is a few microseconds of
+/// work, so tasks of a few apps keep rayon's scheduling cost small.
+const APPS_PER_TASK: usize = 4;
+
+/// The text a `let` interpolates to, once evaluated (see `Checker::let_cache`).
+#[derive(Clone)]
+struct CachedLet {
+    /// The text, or `None` when the evaluation failed (its diagnostics already emitted).
+    text: Option<Arc<str>>,
+    /// How many `let`s deep the evaluation went, itself included: a use deeper in an
+    /// expansion than `MAX_LET_DEPTH - height` evaluates again, to report the limit as
+    /// the first evaluation would have.
+    height: usize,
+}
+
 /// Names visible in one block: its `let` bindings.
 #[derive(Default)]
 struct Scope<'a> {
@@ -135,9 +259,9 @@ struct Scope<'a> {
 
 /// What `${app}` and `${namespace}` mean while an app is checked.
 #[derive(Debug, Clone, Default)]
-struct AppCtx {
-    name: String,
-    namespace: String,
+pub(crate) struct AppCtx {
+    pub(crate) name: String,
+    pub(crate) namespace: String,
 }
 
 /// The state of one check run.
@@ -147,13 +271,28 @@ pub(crate) struct Checker<'a> {
     diags: Diagnostics,
     /// Dedup of identical diagnostics (a bad `let` used twice is reported once).
     seen: HashSet<(&'static str, Span, String)>,
+    /// The scopes visible, outermost first. While apps are checked (each by its own
+    /// checker, in parallel) the first is an empty stand-in for [`Checker::top`].
     scopes: Vec<Scope<'a>>,
+    /// The top-level scope, shared by the checkers of the apps.
+    top: Option<Arc<Scope<'a>>>,
     /// Every `let`, for the unused-binding warning.
     all_lets: Vec<&'a ast::Let>,
     /// `let`s used, by the start of their name.
-    used_lets: HashSet<u32>,
+    used_lets: OffsetSet,
     /// `let`s being expanded (cycle detection): the start of their name, and the name.
     expanding: Vec<(u32, &'a str)>,
+    /// The deepest `expanding` has been since the evaluation of the innermost cached
+    /// `let` began (for [`CachedLet::height`]).
+    deepest: usize,
+    /// Cycles (and the depth limit) reported so far: an evaluation that met one is not
+    /// cached, since the cycle reported depends on where the expansion entered it.
+    cycles: usize,
+    /// What each interpolated `let` evaluated to (by the start of its name), so a `let`
+    /// used many times, or interpolating another twice, is evaluated once. Valid for one
+    /// [`AppCtx`] (`${app}` and `${namespace}` change the text): [`Checker::set_app`]
+    /// empties it.
+    let_cache: HashMap<u32, CachedLet, BuildHasherDefault<FxHasher>>,
     /// Errors reported so far (to tell which blocks had errors).
     errors: usize,
     app: AppCtx,
@@ -174,6 +313,60 @@ const MAX_FILE_BYTES: usize = 1024 * 1024;
 /// How deep `let` expansion may go before it is called a cycle anyway.
 const MAX_LET_DEPTH: usize = 64;
 
+/// What the checkers of the apps share (read only).
+struct AppShared<'s, 'a> {
+    source: &'a Source,
+    allow_outside: bool,
+    top: &'s Arc<Scope<'a>>,
+    /// The selected profiles, bases first.
+    chain: &'s [&'a ast::Profile],
+    /// Profile fields by the app they start with.
+    by_app: &'s HashMap<&'a str, Vec<profiles::ProfileField<'a>>>,
+    /// Profile index → place in the chain.
+    chain_pos: &'s HashMap<usize, usize>,
+}
+
+/// What checking one app found, merged back in source order.
+struct AppOutcome<'a> {
+    app: Option<model::App>,
+    /// In the order emitted (deduplicated within the app only).
+    diags: Vec<Diagnostic>,
+    all_lets: Vec<&'a ast::Let>,
+    used_lets: OffsetSet,
+}
+
+impl<'a> AppShared<'_, 'a> {
+    /// Checks one app with a checker of its own.
+    fn check_app(&self, b: &'a ast::Block) -> AppOutcome<'a> {
+        let mut cx = Checker::new(self.source);
+        cx.allow_outside = self.allow_outside;
+        cx.top = Some(Arc::clone(self.top));
+        cx.scopes.push(Scope::default());
+        let namespace = cx.namespace_of(b, self.chain);
+        cx.set_app(AppCtx {
+            name: b.name.as_ref().map(|n| n.name.clone()).unwrap_or_default(),
+            namespace,
+        });
+        let mut tree = cx.walk_block(b, &schema::APP, "file");
+        if let Some(fields) = b
+            .name
+            .as_ref()
+            .and_then(|n| self.by_app.get(n.name.as_str()))
+        {
+            cx.apply_profiles(&mut tree, fields, self.chain_pos);
+        }
+        cx.set_app(AppCtx::default());
+        let app = cx.build_app(&tree);
+        drop(tree);
+        AppOutcome {
+            app,
+            diags: cx.diags.0,
+            all_lets: cx.all_lets,
+            used_lets: cx.used_lets,
+        }
+    }
+}
+
 impl<'a> Checker<'a> {
     fn new(source: &'a Source) -> Self {
         Checker {
@@ -182,9 +375,13 @@ impl<'a> Checker<'a> {
             diags: Diagnostics::default(),
             seen: HashSet::new(),
             scopes: Vec::new(),
+            top: None,
             all_lets: Vec::new(),
-            used_lets: HashSet::new(),
+            used_lets: OffsetSet::default(),
             expanding: Vec::new(),
+            deepest: 0,
+            cycles: 0,
+            let_cache: HashMap::default(),
             errors: 0,
             app: AppCtx::default(),
             allow_outside: false,
@@ -242,8 +439,8 @@ impl<'a> Checker<'a> {
 
     /// The closest `let` name (or built-in name) to `name`.
     fn suggest_let(&self, name: &str, depth: usize) -> Option<&'a str> {
-        let scopes = &self.scopes[..depth.min(self.scopes.len())];
-        let lets = scopes.iter().flat_map(|s| s.lets.keys());
+        let depth = depth.min(self.scopes.len());
+        let lets = (0..depth).flat_map(|i| self.scope(i).lets.keys());
         let builtins = ["app", "namespace"].into_iter();
         self.suggest(name, lets.chain(builtins))
     }
@@ -283,12 +480,21 @@ impl<'a> Checker<'a> {
         self.scopes.pop();
     }
 
+    /// The scope at index `i` of [`Checker::scopes`] (the shared top-level one for 0
+    /// while apps are checked).
+    fn scope(&self, i: usize) -> &Scope<'a> {
+        match (i, &self.top) {
+            (0, Some(top)) => top,
+            _ => &self.scopes[i],
+        }
+    }
+
     /// The innermost `let` called `name` among the first `depth` scopes, with the number
     /// of scopes visible where it is defined.
     fn lookup_let(&mut self, name: &str, depth: usize) -> Option<(usize, &'a ast::Let)> {
         let depth = depth.min(self.scopes.len());
         for i in (0..depth).rev() {
-            if let Some(l) = self.scopes[i].lets.get(name) {
+            if let Some(l) = self.scope(i).lets.get(name) {
                 self.used_lets.insert(l.name.span.start);
                 return Some((i + 1, l));
             }
@@ -315,6 +521,7 @@ impl<'a> Checker<'a> {
                     values::quote_list(&chain[1..chain.len() - 1])
                 )
             };
+            self.cycles += 1;
             self.emit(
                 Diagnostic::new(codes::LET_CYCLE, self.file, l.value.span, message)
                     .label("uses its own value")
@@ -325,6 +532,7 @@ impl<'a> Checker<'a> {
             return false;
         }
         self.expanding.push((id, l.name.name.as_str()));
+        self.deepest = self.deepest.max(self.expanding.len());
         true
     }
 
@@ -332,11 +540,20 @@ impl<'a> Checker<'a> {
         self.expanding.pop();
     }
 
+    /// Sets what `${app}` and `${namespace}` mean; cached `let` texts made with other
+    /// meanings are forgotten.
+    pub(crate) fn set_app(&mut self, app: AppCtx) {
+        if app.name != self.app.name || app.namespace != self.app.namespace {
+            self.let_cache.clear();
+        }
+        self.app = app;
+    }
+
     /// Built-in interpolation names.
-    fn builtin(&self, name: &str) -> Option<String> {
+    fn builtin(&self, name: &str) -> Option<&str> {
         match name {
-            "app" if !self.app.name.is_empty() => Some(self.app.name.clone()),
-            "namespace" if !self.app.namespace.is_empty() => Some(self.app.namespace.clone()),
+            "app" if !self.app.name.is_empty() => Some(&self.app.name),
+            "namespace" if !self.app.namespace.is_empty() => Some(&self.app.namespace),
             _ => None,
         }
     }
@@ -470,24 +687,36 @@ impl<'a> Checker<'a> {
             })
             .collect();
 
-        // Each app alone: checked against the schema (with its own `${app}` and
-        // `${namespace}`), its profile overrides checked and applied, its model built;
-        // then its checked tree is dropped, so memory stays that of one app.
-        let mut model = model::Model {
-            apps: Vec::with_capacity(unique.len()),
+        // Each app alone, in parallel: checked against the schema (with its own `${app}`
+        // and `${namespace}`), its profile overrides checked and applied, its model
+        // built, by a checker of its own; then its checked tree is dropped, so memory
+        // stays that of one app per thread. The results are merged in source order, each
+        // diagnostic through `emit` as if one checker had checked the apps in turn, so
+        // the model and the diagnostics do not depend on the number of threads.
+        let top = Arc::new(std::mem::take(&mut self.scopes[0]));
+        let shared = AppShared {
+            source: self.source,
+            allow_outside: self.allow_outside,
+            top: &top,
+            chain: &chain,
+            by_app: &by_app,
+            chain_pos: &chain_pos,
         };
-        for b in unique {
-            let namespace = self.namespace_of(b, &chain);
-            self.app = AppCtx {
-                name: b.name.as_ref().map(|n| n.name.clone()).unwrap_or_default(),
-                namespace,
-            };
-            let mut tree = self.walk_block(b, &schema::APP, "file");
-            if let Some(fields) = b.name.as_ref().and_then(|n| by_app.get(n.name.as_str())) {
-                self.apply_profiles(&mut tree, fields, &chain_pos);
+        let outcomes: Vec<AppOutcome<'a>> = unique
+            .par_iter()
+            .with_min_len(APPS_PER_TASK)
+            .map(|b| shared.check_app(b))
+            .collect();
+        let mut model = model::Model {
+            apps: Vec::with_capacity(outcomes.len()),
+        };
+        for o in outcomes {
+            self.all_lets.extend(o.all_lets);
+            self.used_lets.extend(o.used_lets);
+            for d in o.diags {
+                self.emit(d);
             }
-            self.app = AppCtx::default();
-            if let Some(a) = self.build_app(&tree) {
+            if let Some(a) = o.app {
                 model.apps.push(a);
             }
         }
@@ -533,10 +762,10 @@ impl<'a> Checker<'a> {
             return app.to_string();
         };
         // `${app}` may be used in it; `${namespace}` of course not.
-        self.app = AppCtx {
+        self.set_app(AppCtx {
             name: app.to_string(),
             namespace: String::new(),
-        };
+        });
         let text = match &e.kind {
             ast::ExprKind::Str(l) => self.interpolate(l, 1),
             ast::ExprKind::Ref(p) => match p.as_slice() {

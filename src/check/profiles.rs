@@ -296,13 +296,13 @@ impl<'a> Checker<'a> {
     fn resolve_override(&mut self, f: &'a ast::Field, app: &CBlock<'a>) -> Option<Override<'a>> {
         let segs = f.path.as_slice();
         let first = segs.first()?;
-        self.app = super::AppCtx {
+        self.set_app(super::AppCtx {
             name: first.name.clone(),
             namespace: match app.val("namespace") {
                 Some(Val::Str(s)) => s.to_string(),
                 _ => first.name.clone(),
             },
-        };
+        });
         let mut steps = Vec::new();
         let mut cur: Option<&CBlock<'a>> = Some(app);
         let mut s: &'static BlockSchema = &schema::APP;

@@ -14,6 +14,7 @@ use crate::diag::{Diagnostic, codes};
 use crate::source::{Loc, Span};
 use crate::syntax::ast;
 use std::borrow::Cow;
+use std::sync::Arc;
 
 /// A value with the span it came from.
 #[derive(Debug, Clone, PartialEq)]
@@ -1260,10 +1261,11 @@ impl<'a> Checker<'a> {
             }
             match part {
                 ast::StrPart::Text(t, _) => out.push_str(t),
-                ast::StrPart::Interp(e) => match self.interp_expr(e, depth) {
-                    Some(t) => out.push_str(&t),
-                    None => ok = false,
-                },
+                ast::StrPart::Interp(e) => {
+                    if !self.interp_into(e, depth, &mut out) {
+                        ok = false;
+                    }
+                }
             }
             if out.len() > super::MAX_STRING_BYTES {
                 self.string_too_long = true;
@@ -1286,15 +1288,24 @@ impl<'a> Checker<'a> {
         ok.then_some(Cow::Owned(out))
     }
 
-    fn interp_expr(&mut self, e: &'a ast::Expr, depth: usize) -> Option<String> {
+    /// Appends the text of one `${..}` to `out`; false (and diagnostics) if it has none.
+    fn interp_into(&mut self, e: &'a ast::Expr, depth: usize, out: &mut String) -> bool {
+        use std::fmt::Write;
         match &e.kind {
             ast::ExprKind::Ref(p) if p.len() == 1 => {
                 let name = p[0].name.as_str();
                 if let Some((d, l)) = self.lookup_let(name, depth) {
-                    return self.let_scalar(l, d);
+                    return match self.let_scalar(l, d) {
+                        Some(t) => {
+                            out.push_str(&t);
+                            true
+                        }
+                        None => false,
+                    };
                 }
                 if let Some(v) = self.builtin(name) {
-                    return Some(v);
+                    out.push_str(v);
+                    return true;
                 }
                 let mut d = Diagnostic::new(
                     codes::UNDEFINED_NAME,
@@ -1308,11 +1319,24 @@ impl<'a> Checker<'a> {
                     None => d.help("interpolation takes a `let` binding or a built-in name (`app`, `namespace`)"),
                 };
                 self.emit(d);
-                None
+                false
             }
-            ast::ExprKind::Str(l) => self.interpolate(l, depth).map(Cow::into_owned),
-            ast::ExprKind::Number(n) => Some(format!("{}{}", n.digits, n.unit)),
-            ast::ExprKind::Bool(b) => Some(b.to_string()),
+            ast::ExprKind::Str(l) => match self.interpolate(l, depth) {
+                Some(t) => {
+                    out.push_str(&t);
+                    true
+                }
+                None => false,
+            },
+            ast::ExprKind::Number(n) => {
+                out.push_str(&n.digits);
+                out.push_str(&n.unit);
+                true
+            }
+            ast::ExprKind::Bool(b) => {
+                let _ = write!(out, "{b}");
+                true
+            }
             _ => {
                 self.emit(
                     Diagnostic::new(
@@ -1324,21 +1348,39 @@ impl<'a> Checker<'a> {
                     .label("not a name or a literal")
                     .help("interpolate a `let` binding holding a string or a number"),
                 );
-                None
+                false
             }
         }
     }
 
-    /// A `let` value as text, for interpolation.
-    fn let_scalar(&mut self, l: &'a ast::Let, depth: usize) -> Option<String> {
+    /// A `let` value as text, for interpolation: evaluated once per app context and
+    /// reused (see [`Checker::let_cache`]), so bindings that interpolate each other
+    /// twice cost their length, not two to the power of their depth.
+    fn let_scalar(&mut self, l: &'a ast::Let, depth: usize) -> Option<Arc<str>> {
+        let id = l.name.span.start;
+        let at = self.expanding.len();
+        if let Some(c) = self.let_cache.get(&id)
+            && at + c.height <= super::MAX_LET_DEPTH
+        {
+            // What evaluating it again here would do: the same text, or the same
+            // diagnostics (already emitted, so deduplicated), as deep as before.
+            self.deepest = self.deepest.max(at + c.height);
+            return c.text.clone();
+        }
         if !self.enter_let(l) {
             return None;
         }
-        let r = match &l.value.kind {
-            ast::ExprKind::Str(lit) => self.interpolate(lit, depth).map(Cow::into_owned),
-            ast::ExprKind::Number(n) => Some(format!("{}{}", n.digits, n.unit)),
-            ast::ExprKind::Bool(b) => Some(b.to_string()),
-            ast::ExprKind::Ref(p) if p.len() == 1 => self.interp_expr(&l.value, depth),
+        let outer_deepest = std::mem::replace(&mut self.deepest, self.expanding.len());
+        let cycles = self.cycles;
+        let r: Option<Arc<str>> = match &l.value.kind {
+            ast::ExprKind::Str(lit) => self.interpolate(lit, depth).map(|t| Arc::from(t.as_ref())),
+            ast::ExprKind::Number(n) => Some(Arc::from(format!("{}{}", n.digits, n.unit))),
+            ast::ExprKind::Bool(b) => Some(Arc::from(b.to_string())),
+            ast::ExprKind::Ref(p) if p.len() == 1 => {
+                let mut out = String::new();
+                self.interp_into(&l.value, depth, &mut out)
+                    .then(|| Arc::from(out))
+            }
             _ => {
                 self.emit(
                     Diagnostic::new(
@@ -1358,6 +1400,19 @@ impl<'a> Checker<'a> {
             }
         };
         self.leave_let();
+        let height = self.deepest - at;
+        self.deepest = self.deepest.max(outer_deepest);
+        // A cycle reported inside depends on where the expansion entered it, and once a
+        // string went past the limit every expansion stops: neither is reused.
+        if self.cycles == cycles && !self.string_too_long {
+            self.let_cache.insert(
+                id,
+                super::CachedLet {
+                    text: r.clone(),
+                    height,
+                },
+            );
+        }
         r
     }
 
