@@ -6,7 +6,7 @@
 
 use kiln::source::{FileId, Span};
 use kiln::syntax::ast::{self, Entry, Expr, ExprKind, Item};
-use kiln::syntax::{fmt, parse};
+use kiln::syntax::{fmt, parse, testing};
 use proptest::prelude::*;
 
 // ---- a generated program ----------------------------------------------------------------
@@ -653,6 +653,24 @@ fn parse_clean(text: &str) -> ast::File {
     f
 }
 
+/// The serial and split fast parses of `text` are pest's tree when they accept it.
+fn fast_agrees(text: &str, chunks: usize) -> Result<(), TestCaseError> {
+    let (slow, d) = testing::pest(FileId(0), text);
+    let serial = testing::fast_serial(text);
+    let split = testing::fast_split(text, chunks);
+    prop_assert_eq!(serial.is_some(), split.is_some(), "input:\n{}", text);
+    for fast in [serial, split].into_iter().flatten() {
+        prop_assert!(
+            d.is_empty(),
+            "fast path accepted, pest reports {:?}; input:\n{}",
+            d,
+            text
+        );
+        prop_assert_eq!(&fast, &slow, "input:\n{}", text);
+    }
+    Ok(())
+}
+
 /// Token soup: kiln's own punctuation and words in random order, to reach the error paths.
 fn soup() -> impl Strategy<Value = String> {
     proptest::collection::vec(
@@ -726,6 +744,20 @@ proptest! {
         // The same model: both texts compile to the same bytes, or fail with the same
         // diagnostics (codes and messages; spans move when the layout changes).
         prop_assert_eq!(meaning(&text), meaning(&once), "checked meaning changed; input:\n{}\noutput:\n{}", text, once);
+    }
+
+    #[test]
+    fn fast_and_split_parsers_agree_with_pest((items, end) in program(), chunks in 2usize..9) {
+        // Generated programs (comments everywhere, multi-line strings) and the soup
+        // below: whatever the hand-written parser accepts, whole or cut into pieces, is
+        // pest's tree, and both give up on the same inputs.
+        let text = render_program(&items, &end);
+        fast_agrees(&text, chunks)?;
+    }
+
+    #[test]
+    fn fast_and_split_parsers_agree_on_soup(s in soup(), chunks in 2usize..9) {
+        fast_agrees(&s, chunks)?;
     }
 
     #[test]

@@ -16,44 +16,213 @@
 //! by rule (ordered choices included), and `tests/syntax_fast.rs` compares both parsers
 //! on every fixture, example and generated input.
 
-use super::{RESERVED, ast};
+use super::ast;
 use crate::source::Span;
+use crate::syntax::scan;
 
 /// Deeper than the scanner allows (it refuses nesting past 64 before this runs); a
 /// second guard so that this parser never recurses without bound on its own.
 const MAX_DEPTH: usize = 200;
 
+/// What the fast path gives: the items and every comment's span (in source order, as the
+/// scanner would list them).
+#[derive(Debug)]
+pub(crate) struct Parsed {
+    /// The top-level items.
+    pub items: Vec<ast::Item>,
+    /// Comment spans, delimiters included, line breaks not.
+    pub comments: Vec<(usize, usize)>,
+}
+
 /// Parses a whole file, or returns `None` when the pest driver must do it (see the
-/// module documentation). `comments` are the scanner's comment spans (for the span
-/// trimming pest's builder does).
-pub(crate) fn parse(text: &str, comments: &[(usize, usize)]) -> Option<Vec<ast::Item>> {
+/// module documentation).
+///
+/// The scanner does not run first: this parser makes the scanner's checks itself (the
+/// nesting limit [`scan::MAX_DEPTH`] counted the same way, unterminated strings and
+/// comments, which it cannot parse anyway) and collects the comments it skips, so a file
+/// it accepts is one the scanner finds no problem in, and the comment list is the
+/// scanner's (`tests/syntax_fast.rs` compares both on every input).
+pub(crate) fn parse(text: &str) -> Option<Parsed> {
+    parse_range(text, 0, text.len())
+}
+
+/// Parses the items of `text[start..end]` as if that slice were the whole file, keeping
+/// every span an offset into `text`. `start` must be where an item begins (or 0).
+fn parse_range(text: &str, start: usize, end: usize) -> Option<Parsed> {
+    let text = text.get(..end)?;
     let mut p = P {
         b: text.as_bytes(),
         text,
-        pos: 0,
+        pos: start,
         depth: 0,
-        comments,
+        nest: 0,
+        comments: Vec::new(),
+        entries: Vec::with_capacity(32),
     };
-    let mut items = Vec::new();
+    // About one top-level item per 400 bytes in real files; a guess only spares the
+    // first few regrowths of the vector.
+    let mut items = Vec::with_capacity((end - start.min(end)) / 512 + 1);
     loop {
         p.skip()?;
         if p.pos >= p.b.len() {
-            return Some(items);
+            return Some(Parsed {
+                items,
+                comments: p.comments,
+            });
         }
         items.push(p.item()?);
     }
+}
+
+/// [`parse`] run on pieces of the file in parallel: the file is cut into about `chunks`
+/// pieces at lines that start with a word (see [`split_points`]), each piece is parsed
+/// on its own, and the items and comments are concatenated in order. `None` exactly
+/// when [`parse`] gives `None`.
+///
+/// Why the result is [`parse`]'s: a cut is trusted only when the piece before it parsed
+/// completely from a trusted cut (0 is one), which proves the cut is at the top level,
+/// outside any string, comment or bracket (an unclosed one makes that piece fail); an
+/// item of this grammar never reads past its end but for the next token (`..`, `.`,
+/// `(`), and the next token after a cut is a word, so every item parses the same in its
+/// piece as in the whole file, and span trimming only looks inside the node. When a
+/// piece fails (its end cut fell inside a multi-line string or comment, or the text is
+/// wrong), it is parsed again together with the next piece, and if that fails too, to
+/// the end of the file: the serial parse of the rest, whose `None` is [`parse`]'s.
+pub(crate) fn parse_split(text: &str, chunks: usize) -> Option<Parsed> {
+    use rayon::prelude::*;
+    let cuts = split_points(text, chunks);
+    if cuts.len() <= 1 {
+        return parse(text);
+    }
+    let end_of = |i: usize| cuts.get(i + 1).copied().unwrap_or(text.len());
+    let mut pieces: Vec<Option<Parsed>> = (0..cuts.len())
+        .into_par_iter()
+        .map(|i| parse_range(text, cuts[i], end_of(i)))
+        .collect();
+    let mut items = Vec::with_capacity(
+        pieces
+            .iter()
+            .map(|p| p.as_ref().map_or(0, |p| p.items.len()))
+            .sum(),
+    );
+    let mut comments = Vec::new();
+    // `cuts[i]` is trusted at the top of each turn.
+    let mut i = 0;
+    while let Some(slot) = pieces.get_mut(i) {
+        let mut piece = match slot.take() {
+            Some(p) => {
+                i += 1;
+                p
+            }
+            None => {
+                let with_next = if i + 2 < cuts.len() {
+                    parse_range(text, cuts[i], cuts[i + 2])
+                } else {
+                    None
+                };
+                match with_next {
+                    Some(p) => {
+                        i += 2;
+                        p
+                    }
+                    None => {
+                        let p = parse_range(text, cuts[i], text.len())?;
+                        i = cuts.len();
+                        p
+                    }
+                }
+            }
+        };
+        items.append(&mut piece.items);
+        comments.append(&mut piece.comments);
+    }
+    Some(Parsed { items, comments })
+}
+
+/// Where [`parse_split`] cuts `text` into about `chunks` pieces: 0, then for each
+/// `k * len / chunks` the first line start at or after it whose line begins with a word
+/// character (`[A-Za-z_]`), as a top-level item does when formatted. A cut may still
+/// fall inside a multi-line string or comment; the parse then proves it wrong.
+pub(crate) fn split_points(text: &str, chunks: usize) -> Vec<usize> {
+    let b = text.as_bytes();
+    let mut out = vec![0usize];
+    if chunks <= 1 {
+        return out;
+    }
+    for k in 1..chunks {
+        let target = (b.len() / chunks)
+            .saturating_mul(k)
+            .max(out[out.len() - 1] + 1);
+        let mut i = target;
+        let found = loop {
+            let Some(nl) = b
+                .get(i.saturating_sub(1)..)
+                .and_then(|r| r.iter().position(|&c| c == b'\n'))
+            else {
+                break None;
+            };
+            let at = i.saturating_sub(1) + nl + 1;
+            match b.get(at) {
+                Some(c) if c.is_ascii_alphabetic() || *c == b'_' => break Some(at),
+                Some(_) => i = at + 1,
+                None => break None,
+            }
+        };
+        match found {
+            Some(at) if at > out[out.len() - 1] => out.push(at),
+            Some(_) => {}
+            None => break,
+        }
+    }
+    out
 }
 
 struct P<'a> {
     b: &'a [u8],
     text: &'a str,
     pos: usize,
+    /// Recursion depth (the guard of [`MAX_DEPTH`]).
     depth: usize,
-    comments: &'a [(usize, usize)],
+    /// Brackets and interpolations open, counted as the scanner counts its depth.
+    nest: usize,
+    /// The comments skipped so far, in order.
+    comments: Vec<(usize, usize)>,
+    /// Entries of the blocks being parsed, innermost last: each block's entries are
+    /// moved into a vector of the exact size when it closes (no regrowth per block).
+    entries: Vec<ast::Entry>,
 }
 
+/// `[A-Za-z0-9_-]`, as a table: the innermost loop of the parser.
+static IDENT: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
+        c += 1;
+    }
+    t
+};
+
 fn is_ident_char(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'_' || c == b'-'
+    IDENT[c as usize]
+}
+
+/// `RESERVED` as a match (a length switch, not ten comparisons); a test keeps both equal.
+fn is_reserved(w: &str) -> bool {
+    matches!(
+        w,
+        "import"
+            | "as"
+            | "template"
+            | "profile"
+            | "extends"
+            | "let"
+            | "from"
+            | "true"
+            | "false"
+            | "none"
+    )
 }
 
 impl<'a> P<'a> {
@@ -65,26 +234,52 @@ impl<'a> P<'a> {
         self.b.get(i).copied()
     }
 
-    /// pest's implicit `(WHITESPACE | COMMENT)*`. `None` for an unterminated `/*` (the
-    /// scanner reports those first; kept for safety).
+    /// pest's implicit `(WHITESPACE | COMMENT)*`, noting each comment. `None` for an
+    /// unterminated `/*` (the scanner's problem, which the pest driver reports).
     fn skip(&mut self) -> Option<()> {
         loop {
             match self.peek() {
                 Some(b' ' | b'\t' | b'\r' | b'\n') => self.pos += 1,
                 Some(b'/') if self.at(self.pos + 1) == Some(b'/') => {
-                    self.pos = match self.b[self.pos..].iter().position(|&c| c == b'\n') {
-                        Some(i) => self.pos + i,
+                    let s = self.pos;
+                    self.pos = match self.b[s..].iter().position(|&c| c == b'\n') {
+                        Some(i) => s + i,
                         None => self.b.len(),
                     };
+                    self.note_comment(s);
                 }
                 Some(b'/') if self.at(self.pos + 1) == Some(b'*') => {
-                    let from = self.pos + 2;
+                    let s = self.pos;
+                    let from = s + 2;
                     let end = self.b.get(from..)?.windows(2).position(|w| w == b"*/")?;
                     self.pos = from + end + 2;
+                    self.note_comment(s);
                 }
                 _ => return Some(()),
             }
         }
+    }
+
+    /// Records the comment from `start` to the current position, once: after a
+    /// backtrack the same comment is skipped again, and comments are met in order.
+    fn note_comment(&mut self, start: usize) {
+        if self.comments.last().is_none_or(|&(cs, _)| cs < start) {
+            self.comments.push((start, self.pos));
+        }
+    }
+
+    /// An opening bracket or `${`: refused past the scanner's depth limit, where the
+    /// pest driver reports K0004.
+    fn open(&mut self) -> Option<()> {
+        if self.nest >= scan::MAX_DEPTH {
+            return None;
+        }
+        self.nest += 1;
+        Some(())
+    }
+
+    fn close(&mut self) {
+        self.nest = self.nest.saturating_sub(1);
     }
 
     /// Skips, then consumes `c` if it is next.
@@ -124,7 +319,7 @@ impl<'a> P<'a> {
         self.skip()?;
         let (s, e) = self.word_here()?;
         let name = &self.text[s..e];
-        if RESERVED.contains(&name) {
+        if is_reserved(name) {
             return None;
         }
         Some(ast::Ident {
@@ -222,10 +417,12 @@ impl<'a> P<'a> {
             self.pos = save;
         }
         self.eat(b'{')?;
+        self.open()?;
         let mut fields = Vec::new();
         loop {
             if self.next_is(b'}')? {
                 self.pos += 1;
+                self.close();
                 break;
             }
             match self.entry()? {
@@ -254,14 +451,18 @@ impl<'a> P<'a> {
         self.skip()?;
         let body_start = self.pos;
         self.eat(b'{')?;
-        let mut entries = Vec::new();
+        self.open()?;
+        let mark = self.entries.len();
         loop {
             if self.next_is(b'}')? {
                 self.pos += 1;
+                self.close();
                 break;
             }
-            entries.push(self.entry()?);
+            let e = self.entry()?;
+            self.entries.push(e);
         }
+        let entries: Vec<ast::Entry> = self.entries.drain(mark..).collect();
         self.leave();
         Some(ast::Block {
             span: self.span(kind.span.start as usize, self.pos),
@@ -278,7 +479,8 @@ impl<'a> P<'a> {
     fn entry(&mut self) -> Option<ast::Entry> {
         self.skip()?;
         let start = self.pos;
-        let mut path = Vec::new();
+        // Most paths are one key.
+        let mut path = Vec::with_capacity(1);
         match self.peek()? {
             b'"' => {
                 let s = self.string()?;
@@ -378,10 +580,12 @@ impl<'a> P<'a> {
             b'0'..=b'9' => ast::ExprKind::Number(self.number()?),
             b'[' => {
                 self.pos += 1;
+                self.open()?;
                 let mut items = Vec::new();
                 loop {
                     if self.next_is(b']')? {
                         self.pos += 1;
+                        self.close();
                         break;
                     }
                     items.push(self.expr()?);
@@ -402,7 +606,7 @@ impl<'a> P<'a> {
                     "none" => ast::ExprKind::None,
                     w => {
                         if self.next_is(b'(')? {
-                            if RESERVED.contains(&w) {
+                            if is_reserved(w) {
                                 return None;
                             }
                             let func = ast::Ident {
@@ -444,10 +648,12 @@ impl<'a> P<'a> {
     fn call(&mut self, func: ast::Ident) -> Option<ast::Call> {
         self.enter()?;
         self.pos += 1;
+        self.open()?;
         let mut args: Vec<ast::Arg> = Vec::new();
         loop {
             if self.next_is(b')')? {
                 self.pos += 1;
+                self.close();
                 break;
             }
             let astart = self.pos;
@@ -462,7 +668,7 @@ impl<'a> P<'a> {
                         return None;
                     }
                     let w = &self.text[s..e];
-                    if RESERVED.contains(&w) {
+                    if is_reserved(w) {
                         return None;
                     }
                     name = Some(ast::Ident {
@@ -502,7 +708,8 @@ impl<'a> P<'a> {
         while i < b.len() && b[i].is_ascii_digit() {
             i += 1;
         }
-        if self.text[s..i].parse::<u64>().is_err() {
+        // Up to 19 digits always fit in 64 bits; longer ones may (leading zeros).
+        if i - s > 19 && self.text[s..i].parse::<u64>().is_err() {
             return None;
         }
         if b.get(i) == Some(&b'.') && b.get(i + 1).is_some_and(u8::is_ascii_digit) {
@@ -531,7 +738,8 @@ impl<'a> P<'a> {
         self.enter()?;
         let start = self.pos;
         self.pos += 1;
-        let mut parts: Vec<ast::StrPart> = Vec::new();
+        // Most strings are one piece of text.
+        let mut parts: Vec<ast::StrPart> = Vec::with_capacity(1);
         loop {
             let s = self.pos;
             match self.peek()? {
@@ -546,8 +754,10 @@ impl<'a> P<'a> {
                 }
                 b'$' if self.at(s + 1) == Some(b'{') => {
                     self.pos += 2;
+                    self.open()?;
                     let e = self.expr()?;
                     self.eat(b'}')?;
+                    self.close();
                     parts.push(ast::StrPart::Interp(e));
                 }
                 _ => {
@@ -658,7 +868,19 @@ mod tests {
     /// without a diagnostic and builds the same tree (spans and comments included).
     fn agree(name: &str, text: &str) -> bool {
         let scanned = crate::syntax::scan::scan(text);
-        let accepted = scanned.problem.is_none() && super::parse(text, &scanned.comments).is_some();
+        let fast = super::parse(text);
+        let accepted = fast.is_some();
+        if let Some(fast) = &fast {
+            // The checks the scanner made before this parser ran are made by it.
+            assert_eq!(
+                scanned.problem, None,
+                "{name}: accepted a scanner problem\n{text}"
+            );
+            assert_eq!(
+                fast.comments, scanned.comments,
+                "{name}: comments differ\n{text}"
+            );
+        }
         if accepted {
             let (fast, fd) = parse_with(FileId(0), text, true);
             let (slow, sd) = parse_with(FileId(0), text, false);
@@ -733,6 +955,17 @@ mod tests {
         }
         // Many edits keep a file valid (in comments, strings, names): both parsers ran.
         assert!(accepted > 600, "{accepted}");
+    }
+
+    #[test]
+    fn reserved_words_are_the_list() {
+        for w in crate::syntax::RESERVED {
+            assert!(super::is_reserved(w), "{w}");
+        }
+        for w in ["app", "lets", "Import", "", "non", "truex"] {
+            assert!(!super::is_reserved(w), "{w}");
+        }
+        assert_eq!(crate::syntax::RESERVED.len(), 10);
     }
 
     #[test]

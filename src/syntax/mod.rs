@@ -10,4 +10,6 @@ mod parse;
 pub(crate) mod scan;
 
 pub use parse::parse;
+#[doc(hidden)]
+pub use parse::testing;
 pub use parse::{MAX_ERRORS, MAX_FILE_BYTES, RESERVED};

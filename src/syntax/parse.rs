@@ -26,6 +26,10 @@ pub(crate) struct KilnParser;
 /// Files larger than this are refused (K0007) rather than parsed.
 pub const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
 
+/// Files at least this large are parsed in pieces in parallel (`fast::parse_split`):
+/// below it, the pieces would cost more to schedule than they save.
+const SPLIT_MIN_BYTES: usize = 64 * 1024;
+
 /// At most this many syntax errors are reported for one file; past it, parsing stops.
 pub const MAX_ERRORS: usize = 50;
 
@@ -71,13 +75,18 @@ pub(crate) fn parse_with(file: FileId, text: &str, fast_path: bool) -> (ast::Fil
     // tree pest would give, tens of times faster; anything else goes to pest, which
     // explains errors and recovers (fast.rs says why both exist).
     if fast_path {
-        let scanned = scan::scan(text);
-        if scanned.problem.is_none()
-            && let Some(items) = fast::parse(text, &scanned.comments)
-        {
+        // Big files are parsed in pieces on all cores (`fast::parse_split` gives what
+        // `fast::parse` gives, a bad cut costing only a second parse of its piece).
+        let parsed = if text.len() >= SPLIT_MIN_BYTES {
+            let chunks = 4 * rayon::current_num_threads().max(1);
+            fast::parse_split(text, chunks)
+        } else {
+            fast::parse(text)
+        };
+        if let Some(parsed) = parsed {
             let ast = ast::File {
-                items,
-                comments: comments_of(text, &scanned),
+                items: parsed.items,
+                comments: comments_of(text, &parsed.comments),
                 span: Span::new(0, text.len()),
             };
             return (ast, diags);
@@ -244,11 +253,49 @@ pub(crate) fn parse_with(file: FileId, text: &str, fast_path: bool) -> (ast::Fil
     }
     let ast = ast::File {
         items: out,
-        comments: comments_of(text, &scanned),
+        comments: comments_of(text, &scanned.comments),
         span: Span::new(0, text.len()),
     };
     on_char_boundaries(text, &mut diags);
     (ast, diags)
+}
+
+/// The parsers one at a time, for `tests/syntax_fast.rs`, which compares them node for
+/// node; not an API.
+#[doc(hidden)]
+pub mod testing {
+    use super::{ast, fast};
+    use crate::diag::Diagnostics;
+    use crate::source::{FileId, Span};
+
+    fn file(text: &str, parsed: fast::Parsed) -> ast::File {
+        ast::File {
+            items: parsed.items,
+            comments: super::comments_of(text, &parsed.comments),
+            span: Span::new(0, text.len()),
+        }
+    }
+
+    /// The hand-written parser on the whole file; `None` where it gives up.
+    pub fn fast_serial(text: &str) -> Option<ast::File> {
+        fast::parse(text).map(|p| file(text, p))
+    }
+
+    /// The hand-written parser on about `chunks` pieces in parallel; `None` where it
+    /// gives up.
+    pub fn fast_split(text: &str, chunks: usize) -> Option<ast::File> {
+        fast::parse_split(text, chunks).map(|p| file(text, p))
+    }
+
+    /// Where [`fast_split`] cuts the file.
+    pub fn split_points(text: &str, chunks: usize) -> Vec<usize> {
+        fast::split_points(text, chunks)
+    }
+
+    /// The pest driver alone.
+    pub fn pest(file: FileId, text: &str) -> (ast::File, Diagnostics) {
+        super::parse_with(file, text, false)
+    }
 }
 
 /// Widens every label to whole characters of `text`. Recovery works on bytes, so a label
@@ -293,9 +340,8 @@ fn blank_out(work: &mut [u8], start: usize, end: usize) {
     }
 }
 
-fn comments_of(text: &str, scanned: &scan::Scan) -> Vec<ast::Comment> {
-    scanned
-        .comments
+fn comments_of(text: &str, comments: &[(usize, usize)]) -> Vec<ast::Comment> {
+    comments
         .iter()
         .filter_map(|&(s, e)| {
             let t = text.get(s..e)?;
