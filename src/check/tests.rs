@@ -275,3 +275,74 @@ fn small_map_spills_into_a_hash_map() {
     }
     assert_eq!(m.keys().count(), 40);
 }
+
+/// Many apps, some with errors and warnings of every kind the per-app checkers report
+/// (and some the top level reports), checked with pools of 1 to 8 threads: the model
+/// and the diagnostics (their order, labels and redactions included) are the same.
+#[test]
+fn same_result_whatever_the_thread_count() {
+    let mut text = String::from(
+        "let registry = \"registry.example.com\"\nlet bad_port = \"eighty\"\nlet unused = 1\nlet db_password = \"hunter2-canary\"\nlet loop_a = \"${loop_b}\"\nlet loop_b = \"${loop_a}\"\n",
+    );
+    for i in 0..60 {
+        text.push_str(&format!(
+            "app a{i} {{\n  image = \"${{registry}}/a{i}:1.{i}\"\n  env {{\n    NAME = \"${{app}}-${{namespace}}\"\n    LEVEL = \"info\"\n"
+        ));
+        if i % 7 == 3 {
+            text.push_str("    API_TOKEN = \"tok-canary-value\"\n");
+        }
+        text.push_str("  }\n  service web {\n");
+        match i % 11 {
+            1 => text.push_str("    port = bad_port\n"),
+            4 => text.push_str("    port = 8080\n    colour = \"red\"\n"),
+            6 => text.push_str("    port = 8080\n    labels { tier = \"${loop_a}\" }\n"),
+            8 => text.push_str("    port = 99999\n    replicas = \"3\"\n"),
+            _ => text.push_str("    port = 8080\n"),
+        }
+        text.push_str("    health = http(\"/healthz\")\n  }\n}\n");
+    }
+    text.push_str("profile prod {\n  a5.web.replicas = 4\n  a9.web.replicas = \"x\"\n  nope.web.replicas = 1\n}\n");
+    let clean: String = (0..40)
+        .map(|i| format!("app c{i} {{\n  image = \"r.example.com/c{i}:1.0.{i}\"\n  service web {{\n    port = 80\n    health = http(\"/\")\n  }}\n}}\n"))
+        .collect();
+    for (text, profile) in [
+        (text.as_str(), None),
+        (text.as_str(), Some("prod")),
+        (clean.as_str(), None),
+    ] {
+        let source = Source::from_text("many.kiln", text);
+        let (ast, d) = crate::syntax::parse(source.entry, &source.entry_file().text);
+        assert!(d.is_empty(), "{d:?}");
+        let options = Options {
+            profile: profile.map(str::to_string),
+            ..Options::default()
+        };
+        let run = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("a thread pool");
+            pool.install(|| {
+                let (m, diags) = super::check(&source, &ast, &options);
+                (format!("{m:#?}"), format!("{diags:#?}"))
+            })
+        };
+        let one = run(1);
+        if text.starts_with("let") {
+            assert!(one.0 == "None", "the errors were not found");
+            for code in ["K0212", "K0912", "K0101"] {
+                assert!(one.1.contains(code), "no {code} in {}", one.1);
+            }
+        } else {
+            assert!(one.0.starts_with("Some("), "{}", one.1);
+        }
+        for threads in [2, 3, 8] {
+            let many = run(threads);
+            assert!(many.0 == one.0, "the model differs with {threads} threads");
+            assert!(
+                many.1 == one.1,
+                "the diagnostics differ with {threads} threads"
+            );
+        }
+    }
+}
