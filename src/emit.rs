@@ -92,14 +92,62 @@ fn write_document(out: &mut String, v: &Value) {
     }
 }
 
+/// A line break, 128 spaces and a sequence's `- `: indentation is a slice of it (one
+/// copy rather than one per space).
+const NL_SPACES_DASH: &str = concat!(
+    "\n",
+    "                                                                ",
+    "                                                                ",
+    "- "
+);
+/// The spaces in [`NL_SPACES_DASH`].
+const SPACES: usize = 128;
+
+/// `n` spaces.
+#[inline]
 fn pad(out: &mut String, n: usize) {
-    const SPACES: &str = "                                                                ";
-    let mut n = n;
-    while n > SPACES.len() {
-        out.push_str(SPACES);
-        n -= SPACES.len();
+    match NL_SPACES_DASH.get(1..=n) {
+        Some(spaces) => out.push_str(spaces),
+        None => pad_long(out, n),
     }
-    out.push_str(&SPACES[..n]);
+}
+
+/// A line break and `n` spaces.
+#[inline]
+fn newline_pad(out: &mut String, n: usize) {
+    match NL_SPACES_DASH.get(..=n) {
+        Some(text) => out.push_str(text),
+        None => {
+            out.push('\n');
+            pad_long(out, n);
+        }
+    }
+}
+
+/// `n` spaces and `- `.
+#[inline]
+fn pad_dash(out: &mut String, n: usize) {
+    match SPACES
+        .checked_sub(n)
+        .and_then(|from| NL_SPACES_DASH.get(1 + from..))
+    {
+        Some(text) => out.push_str(text),
+        None => {
+            pad_long(out, n);
+            out.push_str("- ");
+        }
+    }
+}
+
+/// `n` spaces, more than fit in one slice (nesting deeper than 64 levels).
+#[cold]
+fn pad_long(out: &mut String, mut n: usize) {
+    let spaces = NL_SPACES_DASH.get(1..=SPACES).unwrap_or_default();
+    while n > SPACES {
+        out.push_str(spaces);
+        n -= SPACES;
+    }
+    out.push_str(spaces.get(..n).unwrap_or_default());
 }
 
 /// A mapping whose keys start at column `indent`; with `inline_first`, the first key
@@ -134,11 +182,12 @@ fn write_map(out: &mut String, m: &Map<String, Value>, indent: usize, inline_fir
 fn write_seq(out: &mut String, a: &[Value], indent: usize, inline_first: bool) {
     let mut inline = inline_first;
     for item in a {
-        if !inline {
-            pad(out, indent);
+        if inline {
+            out.push_str("- ");
+        } else {
+            pad_dash(out, indent);
         }
         inline = false;
-        out.push_str("- ");
         match item {
             Value::Object(m) if !m.is_empty() => write_map(out, m, indent + 2, true),
             Value::Array(items) if !items.is_empty() => write_seq(out, items, indent + 2, true),
@@ -243,37 +292,152 @@ const RESERVED: [&str; 22] = [
     "+.inf", ".nan", "Y", "N", "NULL", "Null", "TRUE", "FALSE",
 ];
 
-/// Whether `s` is one of [`RESERVED`], in any case.
-fn reserved(s: &str) -> bool {
-    s.len() <= 6 && RESERVED.iter().any(|r| r.eq_ignore_ascii_case(s))
+/// A string of at most 5 bytes as one word: its bytes in ASCII lower case, its length
+/// in the top byte (so `"y"` and `"y\0"` differ).
+const fn reserved_key(s: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    let mut i = 0;
+    while i < s.len() && i < 5 {
+        w[i] = s[i].to_ascii_lowercase();
+        i += 1;
+    }
+    w[7] = s.len() as u8;
+    u64::from_le_bytes(w)
 }
 
-/// Bytes that need no further thought in a plain scalar that starts with a letter:
-/// letters, digits, `-`, `_`, `.`, `/` (most keys, names and label values).
-const SIMPLE: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        t[b] = c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'/');
-        b += 1;
+/// [`RESERVED`] as [`reserved_key`]s (every word is at most 5 bytes; the upper-case
+/// spellings are the same keys as the lower-case ones).
+const RESERVED_KEYS: [u64; 22] = {
+    let mut keys = [0u64; 22];
+    let mut i = 0;
+    while i < RESERVED.len() {
+        assert!(RESERVED[i].len() <= 5);
+        keys[i] = reserved_key(RESERVED[i].as_bytes());
+        i += 1;
     }
-    t
+    keys
 };
+
+/// Whether `s` is one of [`RESERVED`], in any case: one word compared with 22 (no word
+/// is longer than 5 bytes, so longer strings are answered by their length).
+fn reserved(s: &str) -> bool {
+    if s.len() > 5 {
+        return false;
+    }
+    let key = reserved_key(s.as_bytes());
+    RESERVED_KEYS.contains(&key)
+}
+
+/// Byte classes for [`plain_safe`], OR-ed over a string in one pass: what the string
+/// holds decides which rules need a closer look.
+mod class {
+    /// Not a letter, digit, `-`, `_`, `.` or `/` (most keys, names and label values
+    /// have none).
+    pub const NOT_SIMPLE: u8 = 1;
+    /// Not a character of numbers, dates and times (see `plain_safe_general`).
+    pub const NOT_NUMBER: u8 = 2;
+    /// A control character (tab and newline included) or DEL.
+    pub const CONTROL: u8 = 4;
+    /// Part of a non-ASCII character.
+    pub const HIGH: u8 = 8;
+    /// A space.
+    pub const SPACE: u8 = 16;
+    /// `:` or `#` (with a space, `: ` or ` #` end a plain scalar).
+    pub const COLON_HASH: u8 = 32;
+
+    /// The class of every byte.
+    pub const TABLE: [u8; 256] = {
+        let mut t = [0u8; 256];
+        let mut b = 0;
+        while b < 256 {
+            let c = b as u8;
+            let mut k = 0;
+            if !(c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'/')) {
+                k |= NOT_SIMPLE;
+            }
+            if !(c.is_ascii_hexdigit()
+                || matches!(
+                    c,
+                    b'x' | b'X'
+                        | b'o'
+                        | b'O'
+                        | b'_'
+                        | b'.'
+                        | b':'
+                        | b'+'
+                        | b'-'
+                        | b't'
+                        | b'T'
+                        | b'z'
+                        | b'Z'
+                        | b' '
+                ))
+            {
+                k |= NOT_NUMBER;
+            }
+            if c < 0x20 || c == 0x7f {
+                k |= CONTROL;
+            }
+            if c >= 0x80 {
+                k |= HIGH;
+            }
+            if c == b' ' {
+                k |= SPACE;
+            }
+            if c == b':' || c == b'#' {
+                k |= COLON_HASH;
+            }
+            t[b] = k;
+            b += 1;
+        }
+        t
+    };
+
+    /// The classes of all the bytes of `bytes`, OR-ed.
+    #[inline]
+    pub fn of(bytes: &[u8]) -> u8 {
+        // Two accumulators over pairs: the loop is a table load and an OR per byte.
+        let mut a = 0u8;
+        let mut b = 0u8;
+        let mut pairs = bytes.chunks_exact(2);
+        for p in &mut pairs {
+            if let [x, y] = *p {
+                a |= TABLE[usize::from(x)];
+                b |= TABLE[usize::from(y)];
+            }
+        }
+        for &x in pairs.remainder() {
+            a |= TABLE[usize::from(x)];
+        }
+        a | b
+    }
+}
 
 /// Whether `s` can be written as a plain scalar and read back as the same string by
 /// any YAML loader.
+///
+/// One pass classifies the bytes ([`class`]); the rules below only look again at the
+/// string when its classes say a rule can apply (`tests::plain_safe_agrees_with_the_rules`
+/// checks this against the rules written out one by one).
+#[inline]
 pub fn plain_safe(s: &str) -> bool {
     let bytes = s.as_bytes();
     let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
         return false;
     };
-    // The common case, decided in one pass: a letter, then only simple bytes. None of the
-    // rules below can apply but the reserved words (no indicator, space, colon, control
-    // character or non-ASCII byte; a letter first is neither a number nor `...`).
-    if first.is_ascii_alphabetic() && bytes.iter().all(|&b| SIMPLE[usize::from(b)]) {
+    let classes = class::of(bytes);
+    // The common case: a letter, then only simple bytes. None of the rules below can
+    // apply but the reserved words (no indicator, space, colon, control character or
+    // non-ASCII byte; a letter first is neither a number nor `...`).
+    if classes & class::NOT_SIMPLE == 0 && first.is_ascii_alphabetic() {
         return !reserved(s);
     }
+    plain_safe_general(s, first, last, classes)
+}
+
+/// [`plain_safe`] for strings with more than letters, digits, `-`, `_`, `.` and `/`,
+/// or that do not start with a letter.
+fn plain_safe_general(s: &str, first: u8, last: u8, classes: u8) -> bool {
     if first == b' ' || last == b' ' || last == b':' {
         return false;
     }
@@ -300,18 +464,21 @@ pub fn plain_safe(s: &str) -> bool {
     ) {
         return false;
     }
-    // One pass over the bytes: `: `, ` #`, tabs, newlines, control characters; anything
-    // non-ASCII is checked by character (NEL, separators, BOM).
-    let mut prev = 0u8;
-    let mut ascii = true;
-    for &b in bytes {
-        if b < 0x20 || b == 0x7f || (prev == b':' && b == b' ') || (prev == b' ' && b == b'#') {
-            return false;
-        }
-        ascii &= b.is_ascii();
-        prev = b;
+    // Tabs, newlines, control characters.
+    if classes & class::CONTROL != 0 {
+        return false;
     }
-    if !ascii && s.chars().any(|c| !printable(c)) {
+    // `: ` and ` #` need both a space and a colon or hash somewhere.
+    if classes & class::SPACE != 0
+        && classes & class::COLON_HASH != 0
+        && s.as_bytes()
+            .windows(2)
+            .any(|w| matches!(w, [b':', b' '] | [b' ', b'#']))
+    {
+        return false;
+    }
+    // Anything non-ASCII is checked by character (NEL, separators, BOM).
+    if classes & class::HIGH != 0 && s.chars().any(|c| !printable(c)) {
         return false;
     }
     if reserved(s) {
@@ -320,22 +487,22 @@ pub fn plain_safe(s: &str) -> bool {
     if s.starts_with("...") {
         return false;
     }
-    !number_like(s)
+    // Whether a loader might read `s` as a number, a date or a sexagesimal: an optional
+    // sign, an optional `.`, a digit, then only characters that appear in numbers, dates
+    // and times (`1.0`, `0x1F`, `1e3`, `010`, `.5`, `1_000`, `12:30`, `2024-05-01`, and
+    // YAML 1.1 timestamps such as `2026-01-10T09:00:00Z` or `2001-12-14 21:59:43.10 -5`).
+    // A sign first is itself a number character, so the classes of the whole string
+    // say whether the rest is made of them.
+    classes & class::NOT_NUMBER != 0 || !number_start(s)
 }
 
-/// Whether a loader might read `s` as a number, a date or a sexagesimal: an optional
-/// sign, an optional `.`, a digit, then only characters that appear in numbers, dates
-/// and times (`1.0`, `0x1F`, `1e3`, `010`, `.5`, `1_000`, `12:30`, `2024-05-01`, and
-/// YAML 1.1 timestamps such as `2026-01-10T09:00:00Z` or `2001-12-14 21:59:43.10 -5`).
-fn number_like(s: &str) -> bool {
+/// Whether `s` starts like a number: an optional sign, an optional `.`, a digit.
+fn number_start(s: &str) -> bool {
     let rest = s.strip_prefix(['+', '-']).unwrap_or(s);
-    let rest2 = rest.strip_prefix('.').unwrap_or(rest);
-    if !rest2.starts_with(|c: char| c.is_ascii_digit()) {
-        return false;
-    }
-    rest.chars()
-        .all(|c| c.is_ascii_hexdigit() || "xXoO_.:+-tTzZ ".contains(c))
+    let rest = rest.strip_prefix('.').unwrap_or(rest);
+    rest.starts_with(|c: char| c.is_ascii_digit())
 }
+
 
 fn write_quoted(out: &mut String, s: &str) {
     out.push('"');
@@ -370,10 +537,13 @@ fn write_quoted(out: &mut String, s: &str) {
 /// fall back to the tree, so the text is always the tree's.
 pub fn typed_to_yaml<T: serde::Serialize + ?Sized>(out: &mut String, value: &T) {
     let start = out.len();
+    let mut keys = typed::KeyCache::take();
     let direct = value.serialize(typed::Ser {
         out: &mut *out,
+        keys: &mut keys,
         ctx: typed::Ctx::Top,
     });
+    keys.give_back();
     if direct.is_err() {
         out.truncate(start);
         match serde_json::to_value(value) {
@@ -388,9 +558,54 @@ pub fn typed_to_yaml<T: serde::Serialize + ?Sized>(out: &mut String, value: &T) 
 /// mapping or sequence is only known to be empty (`{}`, `[]` on the key's line) once it
 /// ends, so the line break after its key is written when its first entry comes.
 mod typed {
-    use super::{pad, plain_safe, write_quoted, write_string_value};
+    use super::{newline_pad, pad, pad_dash, plain_safe, write_quoted, write_string_value};
     use serde::ser::{self, Serialize};
+    use std::borrow::Cow;
+    use std::cell::Cell;
     use std::fmt;
+
+    /// Slots of [`KeyCache`].
+    const SLOTS: usize = 512;
+
+    /// Whether a struct field name is plain, remembered by address and length (the
+    /// same address and length are the same bytes): the field names of the k8s-openapi
+    /// types are a few hundred static strings, written tens of thousands of times.
+    pub struct KeyCache(Box<[(usize, usize, bool); SLOTS]>);
+
+    thread_local! {
+        /// Each thread's [`KeyCache`], lent to one document at a time (taken and given
+        /// back once per document rather than looked up once per key).
+        static KEYS: Cell<Option<Box<[(usize, usize, bool); SLOTS]>>> = const { Cell::new(None) };
+    }
+
+    impl KeyCache {
+        /// This thread's cache (a fresh one the first time, or while it is lent).
+        pub fn take() -> KeyCache {
+            let kept = KEYS.try_with(Cell::take).ok().flatten();
+            KeyCache(kept.unwrap_or_else(|| Box::new([(0, 0, false); SLOTS])))
+        }
+
+        /// Gives the cache back to the thread for its next document.
+        pub fn give_back(self) {
+            let _ = KEYS.try_with(|k| k.set(Some(self.0)));
+        }
+
+        /// Whether `key` is written plain.
+        #[inline]
+        fn plain(&mut self, key: &'static str) -> bool {
+            let addr = key.as_ptr() as usize;
+            let slot = (addr >> 3) % SLOTS;
+            match self.0.get_mut(slot) {
+                Some(&mut (a, l, p)) if a == addr && l == key.len() => p,
+                Some(e) => {
+                    let p = plain_safe(key);
+                    *e = (addr, key.len(), p);
+                    p
+                }
+                None => plain_safe(key),
+            }
+        }
+    }
 
     /// Anything the direct writer does not handle; the caller falls back to the tree.
     #[derive(Debug)]
@@ -434,6 +649,7 @@ mod typed {
     /// Serializes one value.
     pub struct Ser<'o> {
         pub out: &'o mut String,
+        pub keys: &'o mut KeyCache,
         pub ctx: Ctx,
     }
 
@@ -461,61 +677,60 @@ mod typed {
             Ok(())
         }
 
-        fn int(self, n: impl itoa_like::Int) -> Res {
-            let mut buf = [0u8; 24];
-            let text = n.write(&mut buf);
-            self.scalar(text)
+        /// An integer (its magnitude and sign) and its newline, without `fmt`.
+        fn int(self, n: u64, neg: bool) -> Res {
+            if let Ctx::MapValue(_) = self.ctx {
+                self.out.push(' ');
+            }
+            push_int(self.out, n, neg);
+            self.out.push('\n');
+            Ok(())
         }
 
         fn map(self) -> Map<'o> {
+            let top = match self.ctx {
+                Ctx::Top => Vec::with_capacity(8),
+                _ => Vec::new(),
+            };
             Map {
                 start: self.out.len(),
+                indent: self.ctx.indent(),
                 out: self.out,
+                keys: self.keys,
                 ctx: self.ctx,
                 count: 0,
-                top: Vec::new(),
+                top,
             }
         }
 
         fn seq(self) -> Seq<'o> {
             Seq {
                 out: self.out,
+                keys: self.keys,
                 ctx: self.ctx,
                 count: 0,
             }
         }
     }
 
-    /// Integer formatting without `fmt` machinery.
-    mod itoa_like {
-        pub trait Int: Copy {
-            fn write(self, buf: &mut [u8; 24]) -> &str;
-        }
-        fn digits(mut n: u64, neg: bool, buf: &mut [u8; 24]) -> &str {
-            let mut i = buf.len();
-            loop {
-                i -= 1;
-                buf[i] = b'0' + (n % 10) as u8;
-                n /= 10;
-                if n == 0 {
-                    break;
-                }
-            }
-            if neg {
-                i -= 1;
-                buf[i] = b'-';
-            }
-            std::str::from_utf8(&buf[i..]).unwrap_or("0")
-        }
-        impl Int for u64 {
-            fn write(self, buf: &mut [u8; 24]) -> &str {
-                digits(self, false, buf)
+    /// Appends the decimal digits of `n`, after a `-` when `neg`.
+    fn push_int(out: &mut String, mut n: u64, neg: bool) {
+        let mut buf = [0u8; 20];
+        let mut i = buf.len();
+        while let Some(slot) = i.checked_sub(1).and_then(|j| buf.get_mut(j)) {
+            // `n % 10` is below 10: the cast keeps it.
+            *slot = b'0' + (n % 10) as u8;
+            i -= 1;
+            n /= 10;
+            if n == 0 {
+                break;
             }
         }
-        impl Int for i64 {
-            fn write(self, buf: &mut [u8; 24]) -> &str {
-                digits(self.unsigned_abs(), self < 0, buf)
-            }
+        if neg {
+            out.push('-');
+        }
+        for &d in buf.get(i..).unwrap_or_default() {
+            out.push(char::from(d));
         }
     }
 
@@ -534,28 +749,28 @@ mod typed {
             self.scalar(if v { "true" } else { "false" })
         }
         fn serialize_i8(self, v: i8) -> Res {
-            self.int(i64::from(v))
+            self.serialize_i64(i64::from(v))
         }
         fn serialize_i16(self, v: i16) -> Res {
-            self.int(i64::from(v))
+            self.serialize_i64(i64::from(v))
         }
         fn serialize_i32(self, v: i32) -> Res {
-            self.int(i64::from(v))
+            self.serialize_i64(i64::from(v))
         }
         fn serialize_i64(self, v: i64) -> Res {
-            self.int(v)
+            self.int(v.unsigned_abs(), v < 0)
         }
         fn serialize_u8(self, v: u8) -> Res {
-            self.int(u64::from(v))
+            self.int(u64::from(v), false)
         }
         fn serialize_u16(self, v: u16) -> Res {
-            self.int(u64::from(v))
+            self.int(u64::from(v), false)
         }
         fn serialize_u32(self, v: u32) -> Res {
-            self.int(u64::from(v))
+            self.int(u64::from(v), false)
         }
         fn serialize_u64(self, v: u64) -> Res {
-            self.int(v)
+            self.int(v, false)
         }
         fn serialize_f32(self, _: f32) -> Res {
             Err(Unsupported)
@@ -646,54 +861,45 @@ mod typed {
     /// put them in the conventional order at the end.
     pub struct Map<'o> {
         out: &'o mut String,
+        keys: &'o mut KeyCache,
         ctx: Ctx,
+        /// The column of the keys (0 at the top).
+        indent: usize,
         count: usize,
         start: usize,
         /// Top level only: (key, start, end) of each entry written so far.
-        top: Vec<(String, usize, usize)>,
+        top: Vec<(Cow<'static, str>, usize, usize)>,
     }
 
     impl Map<'_> {
+        /// A key given at run time (a map's).
         fn key_str(&mut self, key: &str) -> Res {
-            self.key_with(key, plain_safe(key))
-        }
-
-        /// A struct field name: the field names of the k8s-openapi types are a few
-        /// hundred static strings, so whether one is plain is remembered per thread, by
-        /// address and length (the same address and length are the same bytes).
-        fn key_static(&mut self, key: &'static str) -> Res {
-            const SLOTS: usize = 512;
-            thread_local! {
-                static PLAIN: std::cell::RefCell<[(usize, usize, bool); SLOTS]> =
-                    const { std::cell::RefCell::new([(0, 0, false); SLOTS]) };
+            let at = self.key_with(key, plain_safe(key));
+            if let Ctx::Top = self.ctx {
+                self.top_entry(Cow::Owned(key.to_owned()), at)?;
             }
-            let addr = key.as_ptr() as usize;
-            let slot = (addr >> 3) % SLOTS;
-            let plain = PLAIN.with(|cache| {
-                let mut cache = cache.borrow_mut();
-                match cache.get(slot) {
-                    Some(&(a, l, p)) if a == addr && l == key.len() => p,
-                    _ => {
-                        let p = plain_safe(key);
-                        if let Some(e) = cache.get_mut(slot) {
-                            *e = (addr, key.len(), p);
-                        }
-                        p
-                    }
-                }
-            });
-            self.key_with(key, plain)
+            Ok(())
         }
 
-        fn key_with(&mut self, key: &str, plain: bool) -> Res {
+        /// A struct field name (whether it is plain is in the [`KeyCache`]).
+        #[inline]
+        fn key_static(&mut self, key: &'static str) -> Res {
+            let plain = self.keys.plain(key);
+            let at = self.key_with(key, plain);
+            if let Ctx::Top = self.ctx {
+                self.top_entry(Cow::Borrowed(key), at)?;
+            }
+            Ok(())
+        }
+
+        /// Writes `key:` on its line; returns where the entry starts.
+        #[inline]
+        fn key_with(&mut self, key: &str, plain: bool) -> usize {
             let entry_start = self.out.len();
-            match (self.ctx, self.count) {
-                (Ctx::MapValue(i), 0) => {
-                    self.out.push('\n');
-                    pad(self.out, i);
-                }
-                (Ctx::SeqItem(_), 0) | (Ctx::Top, _) => {}
-                (c, _) => pad(self.out, c.indent()),
+            if self.count > 0 {
+                pad(self.out, self.indent);
+            } else if let Ctx::MapValue(i) = self.ctx {
+                newline_pad(self.out, i);
             }
             self.count += 1;
             if plain {
@@ -702,24 +908,25 @@ mod typed {
                 write_quoted(self.out, key);
             }
             self.out.push(':');
-            if let Ctx::Top = self.ctx {
-                if self.top.iter().any(|(k, _, _)| k == key) {
-                    // A repeated key replaces the first in a JSON object.
-                    return Err(Unsupported);
-                }
-                self.top.push((key.to_owned(), entry_start, entry_start));
+            entry_start
+        }
+
+        /// Remembers a top-level entry, for [`reorder_top`].
+        fn top_entry(&mut self, key: Cow<'static, str>, entry_start: usize) -> Res {
+            if self.top.iter().any(|(k, _, _)| *k == key) {
+                // A repeated key replaces the first in a JSON object.
+                return Err(Unsupported);
             }
+            self.top.push((key, entry_start, entry_start));
             Ok(())
         }
 
+        #[inline]
         fn value<T: Serialize + ?Sized>(&mut self, value: &T) -> Res {
-            let child = match self.ctx {
-                Ctx::Top => Ctx::MapValue(2),
-                c => Ctx::MapValue(c.indent() + 2),
-            };
             value.serialize(Ser {
                 out: &mut *self.out,
-                ctx: child,
+                keys: &mut *self.keys,
+                ctx: Ctx::MapValue(self.indent + 2),
             })?;
             if let Some(last) = self.top.last_mut() {
                 last.2 = self.out.len();
@@ -746,7 +953,7 @@ mod typed {
     /// `lower::conventional_order` on text: `apiVersion`, `kind`, `metadata`, then the
     /// other entries in their order, unless the third key already is `metadata` (or there
     /// are fewer than three).
-    fn reorder_top(out: &mut String, start: usize, entries: &[(String, usize, usize)]) {
+    fn reorder_top(out: &mut String, start: usize, entries: &[(Cow<'static, str>, usize, usize)]) {
         if entries.get(2).is_none_or(|(k, _, _)| k == "metadata") {
             return;
         }
@@ -759,7 +966,7 @@ mod typed {
             }
         }
         for (k, s, e) in entries {
-            if !first.contains(&k.as_str()) {
+            if !first.contains(&k.as_ref()) {
                 out.push_str(text(*s, *e));
             }
         }
@@ -794,7 +1001,9 @@ mod typed {
             self.serialize_i64(i64::from(v))
         }
         fn serialize_i64(self, v: i64) -> Res {
-            self.0.key_str(&v.to_string())
+            let mut text = String::new();
+            push_int(&mut text, v.unsigned_abs(), v < 0);
+            self.0.key_str(&text)
         }
         fn serialize_u8(self, v: u8) -> Res {
             self.serialize_u64(u64::from(v))
@@ -806,7 +1015,9 @@ mod typed {
             self.serialize_u64(u64::from(v))
         }
         fn serialize_u64(self, v: u64) -> Res {
-            self.0.key_str(&v.to_string())
+            let mut text = String::new();
+            push_int(&mut text, v, false);
+            self.0.key_str(&text)
         }
         fn serialize_f32(self, _: f32) -> Res {
             Err(Unsupported)
@@ -926,6 +1137,7 @@ mod typed {
     /// A sequence being written.
     pub struct Seq<'o> {
         out: &'o mut String,
+        keys: &'o mut KeyCache,
         ctx: Ctx,
         count: usize,
     }
@@ -936,15 +1148,15 @@ mod typed {
             match (self.ctx, self.count) {
                 (Ctx::MapValue(i), 0) => {
                     self.out.push('\n');
-                    pad(self.out, i);
+                    pad_dash(self.out, i);
                 }
-                (Ctx::SeqItem(_), 0) | (Ctx::Top, 0) => {}
-                _ => pad(self.out, indent),
+                (Ctx::SeqItem(_), 0) | (Ctx::Top, 0) => self.out.push_str("- "),
+                _ => pad_dash(self.out, indent),
             }
             self.count += 1;
-            self.out.push_str("- ");
             value.serialize(Ser {
                 out: &mut *self.out,
+                keys: &mut *self.keys,
                 ctx: Ctx::SeqItem(indent + 2),
             })
         }
@@ -1011,6 +1223,204 @@ pub fn write_bundle(objects: &[Object], dir: &Path) -> io::Result<()> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// The quoting rules as they were written before the one-pass [`plain_safe`]: the
+    /// oracle it must agree with.
+    mod oracle {
+        use super::super::printable;
+
+    /// The words YAML 1.1 or 1.2 loaders turn into booleans or null.
+    pub(super) const RESERVED: [&str; 22] = [
+        "y", "yes", "n", "no", "true", "false", "on", "off", "null", "~", "=", "<<", ".inf", "-.inf",
+        "+.inf", ".nan", "Y", "N", "NULL", "Null", "TRUE", "FALSE",
+    ];
+
+    /// Whether `s` is one of [`RESERVED`], in any case.
+    fn reserved(s: &str) -> bool {
+        s.len() <= 6 && RESERVED.iter().any(|r| r.eq_ignore_ascii_case(s))
+    }
+
+    /// Bytes that need no further thought in a plain scalar that starts with a letter:
+    /// letters, digits, `-`, `_`, `.`, `/` (most keys, names and label values).
+    const SIMPLE: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut b = 0;
+        while b < 256 {
+            let c = b as u8;
+            t[b] = c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'/');
+            b += 1;
+        }
+        t
+    };
+
+    /// Whether `s` can be written as a plain scalar and read back as the same string by
+    /// any YAML loader.
+    pub(super) fn plain_safe(s: &str) -> bool {
+        let bytes = s.as_bytes();
+        let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
+            return false;
+        };
+        // The common case, decided in one pass: a letter, then only simple bytes. None of the
+        // rules below can apply but the reserved words (no indicator, space, colon, control
+        // character or non-ASCII byte; a letter first is neither a number nor `...`).
+        if first.is_ascii_alphabetic() && bytes.iter().all(|&b| SIMPLE[usize::from(b)]) {
+            return !reserved(s);
+        }
+        if first == b' ' || last == b' ' || last == b':' {
+            return false;
+        }
+        if matches!(
+            first,
+            b'-' | b'?'
+                | b':'
+                | b','
+                | b'['
+                | b']'
+                | b'{'
+                | b'}'
+                | b'#'
+                | b'&'
+                | b'*'
+                | b'!'
+                | b'|'
+                | b'>'
+                | b'\''
+                | b'"'
+                | b'%'
+                | b'@'
+                | b'`'
+        ) {
+            return false;
+        }
+        // One pass over the bytes: `: `, ` #`, tabs, newlines, control characters; anything
+        // non-ASCII is checked by character (NEL, separators, BOM).
+        let mut prev = 0u8;
+        let mut ascii = true;
+        for &b in bytes {
+            if b < 0x20 || b == 0x7f || (prev == b':' && b == b' ') || (prev == b' ' && b == b'#') {
+                return false;
+            }
+            ascii &= b.is_ascii();
+            prev = b;
+        }
+        if !ascii && s.chars().any(|c| !printable(c)) {
+            return false;
+        }
+        if reserved(s) {
+            return false;
+        }
+        if s.starts_with("...") {
+            return false;
+        }
+        !number_like(s)
+    }
+
+    /// Whether a loader might read `s` as a number, a date or a sexagesimal: an optional
+    /// sign, an optional `.`, a digit, then only characters that appear in numbers, dates
+    /// and times (`1.0`, `0x1F`, `1e3`, `010`, `.5`, `1_000`, `12:30`, `2024-05-01`, and
+    /// YAML 1.1 timestamps such as `2026-01-10T09:00:00Z` or `2001-12-14 21:59:43.10 -5`).
+    fn number_like(s: &str) -> bool {
+        let rest = s.strip_prefix(['+', '-']).unwrap_or(s);
+        let rest2 = rest.strip_prefix('.').unwrap_or(rest);
+        if !rest2.starts_with(|c: char| c.is_ascii_digit()) {
+            return false;
+        }
+        rest.chars()
+            .all(|c| c.is_ascii_hexdigit() || "xXoO_.:+-tTzZ ".contains(c))
+    }
+    }
+
+    /// Characters that exercise every quoting rule: letters of the reserved words,
+    /// digits and number characters, indicators, spaces, control and non-ASCII
+    /// characters (printable or not).
+    const ALPHABET: [char; 44] = [
+        'a', 'y', 'Y', 'n', 'N', 'o', 'e', 's', 'f', 'l', 'u', 'i', 'T', 'Z', 'x', '0', '1',
+        '9', '.', '-', '+', '_', '/', ':', '#', ' ', '\t', '\n', '~', '=', '<', '?', '%', '"',
+        '\\', '\0', '\u{7f}', 'é', '\u{85}', '\u{2028}', '\u{feff}', '\u{1F600}', '[', '@',
+    ];
+
+    fn agrees(s: &str) {
+        assert_eq!(plain_safe(s), oracle::plain_safe(s), "{s:?}");
+    }
+
+    #[test]
+    fn plain_safe_agrees_with_the_rules() {
+        // Every string of up to three characters of the alphabet.
+        agrees("");
+        for a in ALPHABET {
+            agrees(&a.to_string());
+            for b in ALPHABET {
+                agrees(&format!("{a}{b}"));
+                for c in ALPHABET {
+                    agrees(&format!("{a}{b}{c}"));
+                }
+            }
+        }
+        // The reserved words in every mix of cases, and with a byte more or less.
+        for word in oracle::RESERVED {
+            let n = word.len();
+            for mask in 0..(1u32 << n) {
+                let w: String = word
+                    .chars()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        if mask & (1 << i) != 0 {
+                            c.to_ascii_uppercase()
+                        } else {
+                            c.to_ascii_lowercase()
+                        }
+                    })
+                    .collect();
+                agrees(&w);
+                agrees(&format!("{w}\0"));
+                agrees(&format!("{w}s"));
+                agrees(&format!("x{w}"));
+                agrees(w.get(1..).unwrap_or_default());
+            }
+        }
+        for s in [
+            "2026-01-10T09:00:00Z",
+            "2001-12-14 21:59:43.10 -5",
+            "registry.example.com/app-1:1.0.0",
+            "app.kubernetes.io/instance",
+            "a: b",
+            "a #b",
+            "...x",
+            "-.inf",
+            "+.inf",
+            "+.5",
+            "-.5e3",
+            "+x",
+            "0o17",
+            "1_000.5",
+            "25%",
+            "/healthz",
+            "0.0.0.0/0",
+        ] {
+            agrees(s);
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: 4096, .. proptest::prelude::ProptestConfig::default()
+        })]
+
+        /// Longer strings of the alphabet, and any strings at all.
+        #[test]
+        fn plain_safe_agrees_on_generated_strings(
+            picks in proptest::collection::vec(0..ALPHABET.len(), 0..24),
+            any in ".{0,24}",
+            numbery in "[+-]?\\.?[0-9][0-9a-fA-FxXoO_.:+tTzZ -]{0,16}",
+            simple in "[a-zA-Z][a-zA-Z0-9._/-]{0,20}",
+        ) {
+            let s: String = picks.iter().filter_map(|&i| ALPHABET.get(i)).collect();
+            agrees(&s);
+            agrees(&any);
+            agrees(&numbery);
+            agrees(&simple);
+        }
+    }
 
     #[test]
     fn parallel_emission_is_the_sequential_text() {
