@@ -133,6 +133,11 @@ pub struct Options {
     /// `--set path=value` overrides (and those of `--set-from-env`), applied on top of
     /// the selected profile and checked like source.
     pub sets: Vec<String>,
+    /// The process ends right after this compilation (the CLI): the syntax tree and the
+    /// model are not freed node by node, which would cost a few percent of a big
+    /// compile for nothing (docs/performance.md). Libraries and the language server leave
+    /// it `false`.
+    pub exiting: bool,
 }
 
 /// The front half of the pipeline: what `kiln check` and the language server see.
@@ -278,7 +283,12 @@ pub fn compile_to_yaml(
         return Err(analysis.diagnostics);
     };
     let mut warnings = analysis.diagnostics;
-    match lower::lower_to_yaml(&model, options) {
+    let lowered = lower::lower_to_yaml(&model, options);
+    if options.exiting {
+        std::mem::forget(model);
+        std::mem::forget(analysis.ast);
+    }
+    match lowered {
         Ok((parts, lower_warnings)) => {
             warnings.extend(lower_warnings);
             Ok((parts, warnings))

@@ -175,6 +175,8 @@ fn compile(a: &CompileArgs, printer: Printer) -> u8 {
             }
         }
     }
+    // `kiln compile` ends after this: nothing big is freed (Options::exiting).
+    opts.exiting = true;
     let Some(dir) = &a.output else {
         return compile_to_stdout(a, &opts, &printer);
     };

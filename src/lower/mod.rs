@@ -207,7 +207,10 @@ pub fn lower_to_yaml(
                 let mut order: Vec<usize> = (0..objects.len()).collect();
                 order.sort_by_key(|&i| objects.get(i).map(crate::order::release_key));
                 if out.capacity() == 0 {
-                    out.reserve(texts.buf.len() * apps.len() + 64);
+                    // The apps of a run are usually alike: the first one's size, with a
+                    // margin, spares growing (and copying) the run's text as it fills.
+                    let each = texts.buf.len() + 4 * texts.ranges.len();
+                    out.reserve(each * apps.len() + each * apps.len() / 8 + 64);
                 }
                 for i in order {
                     let text = texts
