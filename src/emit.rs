@@ -321,12 +321,28 @@ const RESERVED_KEYS: [u64; 22] = {
 /// Whether `s` is one of [`RESERVED`], in any case: one word compared with 22 (no word
 /// is longer than 5 bytes, so longer strings are answered by their length).
 fn reserved(s: &str) -> bool {
-    if s.len() > 5 {
-        return false;
+    let bytes = s.as_bytes();
+    match bytes.first() {
+        Some(&b) if bytes.len() <= 5 && RESERVED_FIRST[usize::from(b)] => {
+            RESERVED_KEYS.contains(&reserved_key(bytes))
+        }
+        _ => false,
     }
-    let key = reserved_key(s.as_bytes());
-    RESERVED_KEYS.contains(&key)
 }
+
+/// The first bytes of [`RESERVED`], in either case: most short strings are told apart
+/// by their first byte.
+const RESERVED_FIRST: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < RESERVED.len() {
+        let b = RESERVED[i].as_bytes()[0];
+        t[b.to_ascii_lowercase() as usize] = true;
+        t[b.to_ascii_uppercase() as usize] = true;
+        i += 1;
+    }
+    t
+};
 
 /// Byte classes for [`plain_safe`], OR-ed over a string in one pass: what the string
 /// holds decides which rules need a closer look.
@@ -565,46 +581,138 @@ mod typed {
     use std::fmt;
 
     /// Slots of [`KeyCache`].
-    const SLOTS: usize = 512;
+    const SLOTS: usize = 1024;
 
-    /// Whether a struct field name is plain, remembered by address and length (the
-    /// same address and length are the same bytes): the field names of the k8s-openapi
-    /// types are a few hundred static strings, written tens of thousands of times.
-    pub struct KeyCache(Box<[(usize, usize, bool); SLOTS]>);
+    /// A struct field name as written at one indentation.
+    #[derive(Default)]
+    struct Rendered {
+        /// The name's address and length (the same address and length are the same
+        /// bytes: the names are static strings).
+        addr: usize,
+        len: usize,
+        indent: usize,
+        /// A line break, `indent` spaces, the name (plain or quoted) and `:`.
+        text: String,
+    }
+
+    /// Struct field names as written, by address, length and indentation: the field
+    /// names of the k8s-openapi types are a few hundred static strings, written tens
+    /// of thousands of times at a few indentations, so each is checked for quoting and
+    /// laid out once, then copied whole.
+    ///
+    /// Map keys (label and annotation names, ConfigMap keys) are remembered by their
+    /// text: the same few label names come back in every object.
+    pub struct KeyCache {
+        fields: Box<[Rendered]>,
+        texts: Box<[RenderedText]>,
+    }
+
+    /// A map key as written at one indentation.
+    #[derive(Default)]
+    struct RenderedText {
+        key: String,
+        indent: usize,
+        /// A line break, `indent` spaces, the key (plain or quoted) and `:`.
+        text: String,
+    }
+
+    /// Slots of [`KeyCache`] for map keys.
+    const TEXT_SLOTS: usize = 256;
+    /// Longer map keys are not remembered.
+    const TEXT_MAX: usize = 96;
 
     thread_local! {
         /// Each thread's [`KeyCache`], lent to one document at a time (taken and given
         /// back once per document rather than looked up once per key).
-        static KEYS: Cell<Option<Box<[(usize, usize, bool); SLOTS]>>> = const { Cell::new(None) };
+        static KEYS: Cell<Option<KeyCache>> = const { Cell::new(None) };
     }
 
     impl KeyCache {
         /// This thread's cache (a fresh one the first time, or while it is lent).
         pub fn take() -> KeyCache {
             let kept = KEYS.try_with(Cell::take).ok().flatten();
-            KeyCache(kept.unwrap_or_else(|| Box::new([(0, 0, false); SLOTS])))
+            kept.unwrap_or_else(|| KeyCache {
+                fields: (0..SLOTS).map(|_| Rendered::default()).collect(),
+                texts: (0..TEXT_SLOTS).map(|_| RenderedText::default()).collect(),
+            })
         }
 
         /// Gives the cache back to the thread for its next document.
         pub fn give_back(self) {
-            let _ = KEYS.try_with(|k| k.set(Some(self.0)));
+            let _ = KEYS.try_with(|k| k.set(Some(self)));
         }
 
-        /// Whether `key` is written plain.
+        /// [`KeyCache::rendered`] for a map key (`None`: too long to remember).
         #[inline]
-        fn plain(&mut self, key: &'static str) -> bool {
-            let addr = key.as_ptr() as usize;
-            let slot = (addr >> 3) % SLOTS;
-            match self.0.get_mut(slot) {
-                Some(&mut (a, l, p)) if a == addr && l == key.len() => p,
-                Some(e) => {
-                    let p = plain_safe(key);
-                    *e = (addr, key.len(), p);
-                    p
-                }
-                None => plain_safe(key),
+        fn rendered_text(&mut self, key: &str, indent: usize) -> Option<&str> {
+            if key.len() > TEXT_MAX {
+                return None;
             }
+            let slot = text_hash(key.as_bytes(), indent) % TEXT_SLOTS;
+            let e = self.texts.get_mut(slot)?;
+            if e.indent != indent || e.key != key || e.text.is_empty() {
+                e.key.clear();
+                e.key.push_str(key);
+                e.indent = indent;
+                e.text.clear();
+                newline_pad(&mut e.text, indent);
+                if plain_safe(key) {
+                    e.text.push_str(key);
+                } else {
+                    write_quoted(&mut e.text, key);
+                }
+                e.text.push(':');
+            }
+            Some(&e.text)
         }
+
+        /// `"\n" + indent spaces + key + ":"`, the key quoted if it must be.
+        #[inline]
+        fn rendered(&mut self, key: &'static str, indent: usize) -> &str {
+            let addr = key.as_ptr() as usize;
+            let slot = ((addr >> 3) ^ indent.wrapping_mul(0x9e37)) % SLOTS;
+            let Some(e) = self.fields.get_mut(slot) else {
+                return "";
+            };
+            if e.addr != addr || e.len != key.len() || e.indent != indent {
+                render_key(e, key, indent);
+            }
+            &e.text
+        }
+    }
+
+    /// A cheap hash of a map key and its indentation (FxHash's step, over words).
+    #[inline]
+    fn text_hash(bytes: &[u8], indent: usize) -> usize {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut h = (indent as u64).wrapping_mul(K);
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(w);
+            h = (h.rotate_left(5) ^ u64::from_le_bytes(a)).wrapping_mul(K);
+        }
+        for &b in words.remainder() {
+            h = (h.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        }
+        // The high bits are the best mixed.
+        (h >> 40) as usize
+    }
+
+    /// Fills a cache slot.
+    #[cold]
+    fn render_key(e: &mut Rendered, key: &'static str, indent: usize) {
+        e.addr = key.as_ptr() as usize;
+        e.len = key.len();
+        e.indent = indent;
+        e.text.clear();
+        newline_pad(&mut e.text, indent);
+        if plain_safe(key) {
+            e.text.push_str(key);
+        } else {
+            write_quoted(&mut e.text, key);
+        }
+        e.text.push(':');
     }
 
     /// Anything the direct writer does not handle; the caller falls back to the tree.
@@ -874,22 +982,49 @@ mod typed {
     impl Map<'_> {
         /// A key given at run time (a map's).
         fn key_str(&mut self, key: &str) -> Res {
-            let at = self.key_with(key, plain_safe(key));
+            let skip = self.skip();
+            let at = match self.keys.rendered_text(key, self.indent) {
+                Some(text) => {
+                    let at = self.out.len();
+                    self.out.push_str(text.get(skip..).unwrap_or_default());
+                    self.count += 1;
+                    at
+                }
+                None => self.key_with(key, plain_safe(key)),
+            };
             if let Ctx::Top = self.ctx {
                 self.top_entry(Cow::Owned(key.to_owned()), at)?;
             }
             Ok(())
         }
 
-        /// A struct field name (whether it is plain is in the [`KeyCache`]).
+        /// A struct field name, copied from the [`KeyCache`].
         #[inline]
         fn key_static(&mut self, key: &'static str) -> Res {
-            let plain = self.keys.plain(key);
-            let at = self.key_with(key, plain);
+            let at = self.out.len();
+            let skip = self.skip();
+            let text = self.keys.rendered(key, self.indent);
+            self.out.push_str(text.get(skip..).unwrap_or_default());
+            self.count += 1;
             if let Ctx::Top = self.ctx {
                 self.top_entry(Cow::Borrowed(key), at)?;
             }
             Ok(())
+        }
+
+        /// What to leave out of a rendered key (line break, indentation, key, `:`): the
+        /// line break is for the first entry of a mapping under a key; the indentation
+        /// for all but the first entry of a sequence item.
+        #[inline]
+        fn skip(&self) -> usize {
+            if self.count > 0 {
+                1
+            } else {
+                match self.ctx {
+                    Ctx::MapValue(_) => 0,
+                    _ => 1 + self.indent,
+                }
+            }
         }
 
         /// Writes `key:` on its line; returns where the entry starts.
@@ -1543,6 +1678,26 @@ mod tests {
             let mut direct = String::new();
             typed_to_yaml(&mut direct, &v);
             assert_eq!(direct, value_to_yaml(&v), "{v}");
+        }
+    }
+
+    #[test]
+    fn deep_nesting_and_repeated_keys_are_the_tree_writing() {
+        // Deeper than the 128 spaces of one indentation slice, with the same keys at
+        // many indentations (the key caches are by indentation) and long keys.
+        let long = "k".repeat(200);
+        let mut v = json!({"leaf": "x", "list": [1, {"a": "b"}], (long.as_str()): "y"});
+        for i in 0..90 {
+            v = if i % 3 == 0 {
+                json!([v, {"name": i}])
+            } else {
+                json!({"name": i, "app.kubernetes.io/name": "n", "on": "yes", "child": v})
+            };
+        }
+        for _ in 0..2 {
+            let mut direct = String::new();
+            typed_to_yaml(&mut direct, &v);
+            assert_eq!(direct, value_to_yaml(&v));
         }
     }
 
