@@ -670,7 +670,10 @@ mod typed {
         #[inline]
         fn rendered(&mut self, key: &'static str, indent: usize) -> &str {
             let addr = key.as_ptr() as usize;
-            let slot = ((addr >> 3) ^ indent.wrapping_mul(0x9e37)) % SLOTS;
+            // Fibonacci hashing: the names lie close together in memory, and the high
+            // bits of the product spread them over the slots.
+            let h = (addr as u64 ^ ((indent as u64) << 48)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            let slot = (h >> 54) as usize % SLOTS;
             let Some(e) = self.fields.get_mut(slot) else {
                 return "";
             };
