@@ -519,7 +519,6 @@ fn number_start(s: &str) -> bool {
     rest.starts_with(|c: char| c.is_ascii_digit())
 }
 
-
 fn write_quoted(out: &mut String, s: &str) {
     out.push('"');
     for c in s.chars() {
@@ -1367,114 +1366,159 @@ mod tests {
     mod oracle {
         use super::super::printable;
 
-    /// The words YAML 1.1 or 1.2 loaders turn into booleans or null.
-    pub(super) const RESERVED: [&str; 22] = [
-        "y", "yes", "n", "no", "true", "false", "on", "off", "null", "~", "=", "<<", ".inf", "-.inf",
-        "+.inf", ".nan", "Y", "N", "NULL", "Null", "TRUE", "FALSE",
-    ];
+        /// The words YAML 1.1 or 1.2 loaders turn into booleans or null.
+        pub(super) const RESERVED: [&str; 22] = [
+            "y", "yes", "n", "no", "true", "false", "on", "off", "null", "~", "=", "<<", ".inf",
+            "-.inf", "+.inf", ".nan", "Y", "N", "NULL", "Null", "TRUE", "FALSE",
+        ];
 
-    /// Whether `s` is one of [`RESERVED`], in any case.
-    fn reserved(s: &str) -> bool {
-        s.len() <= 6 && RESERVED.iter().any(|r| r.eq_ignore_ascii_case(s))
-    }
-
-    /// Bytes that need no further thought in a plain scalar that starts with a letter:
-    /// letters, digits, `-`, `_`, `.`, `/` (most keys, names and label values).
-    const SIMPLE: [bool; 256] = {
-        let mut t = [false; 256];
-        let mut b = 0;
-        while b < 256 {
-            let c = b as u8;
-            t[b] = c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'/');
-            b += 1;
+        /// Whether `s` is one of [`RESERVED`], in any case.
+        fn reserved(s: &str) -> bool {
+            s.len() <= 6 && RESERVED.iter().any(|r| r.eq_ignore_ascii_case(s))
         }
-        t
-    };
 
-    /// Whether `s` can be written as a plain scalar and read back as the same string by
-    /// any YAML loader.
-    pub(super) fn plain_safe(s: &str) -> bool {
-        let bytes = s.as_bytes();
-        let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
-            return false;
+        /// Bytes that need no further thought in a plain scalar that starts with a letter:
+        /// letters, digits, `-`, `_`, `.`, `/` (most keys, names and label values).
+        const SIMPLE: [bool; 256] = {
+            let mut t = [false; 256];
+            let mut b = 0;
+            while b < 256 {
+                let c = b as u8;
+                t[b] = c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'/');
+                b += 1;
+            }
+            t
         };
-        // The common case, decided in one pass: a letter, then only simple bytes. None of the
-        // rules below can apply but the reserved words (no indicator, space, colon, control
-        // character or non-ASCII byte; a letter first is neither a number nor `...`).
-        if first.is_ascii_alphabetic() && bytes.iter().all(|&b| SIMPLE[usize::from(b)]) {
-            return !reserved(s);
-        }
-        if first == b' ' || last == b' ' || last == b':' {
-            return false;
-        }
-        if matches!(
-            first,
-            b'-' | b'?'
-                | b':'
-                | b','
-                | b'['
-                | b']'
-                | b'{'
-                | b'}'
-                | b'#'
-                | b'&'
-                | b'*'
-                | b'!'
-                | b'|'
-                | b'>'
-                | b'\''
-                | b'"'
-                | b'%'
-                | b'@'
-                | b'`'
-        ) {
-            return false;
-        }
-        // One pass over the bytes: `: `, ` #`, tabs, newlines, control characters; anything
-        // non-ASCII is checked by character (NEL, separators, BOM).
-        let mut prev = 0u8;
-        let mut ascii = true;
-        for &b in bytes {
-            if b < 0x20 || b == 0x7f || (prev == b':' && b == b' ') || (prev == b' ' && b == b'#') {
+
+        /// Whether `s` can be written as a plain scalar and read back as the same string by
+        /// any YAML loader.
+        pub(super) fn plain_safe(s: &str) -> bool {
+            let bytes = s.as_bytes();
+            let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
+                return false;
+            };
+            // The common case, decided in one pass: a letter, then only simple bytes. None of the
+            // rules below can apply but the reserved words (no indicator, space, colon, control
+            // character or non-ASCII byte; a letter first is neither a number nor `...`).
+            if first.is_ascii_alphabetic() && bytes.iter().all(|&b| SIMPLE[usize::from(b)]) {
+                return !reserved(s);
+            }
+            if first == b' ' || last == b' ' || last == b':' {
                 return false;
             }
-            ascii &= b.is_ascii();
-            prev = b;
+            if matches!(
+                first,
+                b'-' | b'?'
+                    | b':'
+                    | b','
+                    | b'['
+                    | b']'
+                    | b'{'
+                    | b'}'
+                    | b'#'
+                    | b'&'
+                    | b'*'
+                    | b'!'
+                    | b'|'
+                    | b'>'
+                    | b'\''
+                    | b'"'
+                    | b'%'
+                    | b'@'
+                    | b'`'
+            ) {
+                return false;
+            }
+            // One pass over the bytes: `: `, ` #`, tabs, newlines, control characters; anything
+            // non-ASCII is checked by character (NEL, separators, BOM).
+            let mut prev = 0u8;
+            let mut ascii = true;
+            for &b in bytes {
+                if b < 0x20
+                    || b == 0x7f
+                    || (prev == b':' && b == b' ')
+                    || (prev == b' ' && b == b'#')
+                {
+                    return false;
+                }
+                ascii &= b.is_ascii();
+                prev = b;
+            }
+            if !ascii && s.chars().any(|c| !printable(c)) {
+                return false;
+            }
+            if reserved(s) {
+                return false;
+            }
+            if s.starts_with("...") {
+                return false;
+            }
+            !number_like(s)
         }
-        if !ascii && s.chars().any(|c| !printable(c)) {
-            return false;
-        }
-        if reserved(s) {
-            return false;
-        }
-        if s.starts_with("...") {
-            return false;
-        }
-        !number_like(s)
-    }
 
-    /// Whether a loader might read `s` as a number, a date or a sexagesimal: an optional
-    /// sign, an optional `.`, a digit, then only characters that appear in numbers, dates
-    /// and times (`1.0`, `0x1F`, `1e3`, `010`, `.5`, `1_000`, `12:30`, `2024-05-01`, and
-    /// YAML 1.1 timestamps such as `2026-01-10T09:00:00Z` or `2001-12-14 21:59:43.10 -5`).
-    fn number_like(s: &str) -> bool {
-        let rest = s.strip_prefix(['+', '-']).unwrap_or(s);
-        let rest2 = rest.strip_prefix('.').unwrap_or(rest);
-        if !rest2.starts_with(|c: char| c.is_ascii_digit()) {
-            return false;
+        /// Whether a loader might read `s` as a number, a date or a sexagesimal: an optional
+        /// sign, an optional `.`, a digit, then only characters that appear in numbers, dates
+        /// and times (`1.0`, `0x1F`, `1e3`, `010`, `.5`, `1_000`, `12:30`, `2024-05-01`, and
+        /// YAML 1.1 timestamps such as `2026-01-10T09:00:00Z` or `2001-12-14 21:59:43.10 -5`).
+        fn number_like(s: &str) -> bool {
+            let rest = s.strip_prefix(['+', '-']).unwrap_or(s);
+            let rest2 = rest.strip_prefix('.').unwrap_or(rest);
+            if !rest2.starts_with(|c: char| c.is_ascii_digit()) {
+                return false;
+            }
+            rest.chars()
+                .all(|c| c.is_ascii_hexdigit() || "xXoO_.:+-tTzZ ".contains(c))
         }
-        rest.chars()
-            .all(|c| c.is_ascii_hexdigit() || "xXoO_.:+-tTzZ ".contains(c))
-    }
     }
 
     /// Characters that exercise every quoting rule: letters of the reserved words,
     /// digits and number characters, indicators, spaces, control and non-ASCII
     /// characters (printable or not).
     const ALPHABET: [char; 44] = [
-        'a', 'y', 'Y', 'n', 'N', 'o', 'e', 's', 'f', 'l', 'u', 'i', 'T', 'Z', 'x', '0', '1',
-        '9', '.', '-', '+', '_', '/', ':', '#', ' ', '\t', '\n', '~', '=', '<', '?', '%', '"',
-        '\\', '\0', '\u{7f}', 'é', '\u{85}', '\u{2028}', '\u{feff}', '\u{1F600}', '[', '@',
+        'a',
+        'y',
+        'Y',
+        'n',
+        'N',
+        'o',
+        'e',
+        's',
+        'f',
+        'l',
+        'u',
+        'i',
+        'T',
+        'Z',
+        'x',
+        '0',
+        '1',
+        '9',
+        '.',
+        '-',
+        '+',
+        '_',
+        '/',
+        ':',
+        '#',
+        ' ',
+        '\t',
+        '\n',
+        '~',
+        '=',
+        '<',
+        '?',
+        '%',
+        '"',
+        '\\',
+        '\0',
+        '\u{7f}',
+        'é',
+        '\u{85}',
+        '\u{2028}',
+        '\u{feff}',
+        '\u{1F600}',
+        '[',
+        '@',
     ];
 
     fn agrees(s: &str) {
