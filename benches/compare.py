@@ -7,7 +7,16 @@ the peers by their own gen/verify.py, kiln by verify_kiln below), then RUNS roun
 which every tool runs once, in turn (A B C A B C ...), so that host noise hits all
 tools alike. Each run is one fork/exec with stdout to /dev/null (cdk8s writes its file
 as `cdk8s synth` does); wall time is measured around it with a monotonic clock, and
-user+sys time and peak RSS come from wait4(2) for that process alone.
+user+sys time and peak RSS are those GNU time (`/usr/bin/time`, which forks the tool)
+reads from wait4(2) for the tool's process.
+
+Why not wait4 here directly: posix_spawn starts the child with CLONE_VM|CLONE_VFORK, and
+Linux carries the high-water RSS of the address space replaced at exec into the new
+program's maxrss, so every tool "peaked" at least at this Python process's own RSS
+(session 2's table showed kiln and jsonnet with the same 61.9 MiB at N = 1,000 for this
+reason). `time` forks from its own tiny address space, so the tool's figure is its own.
+The wall time includes that extra fork/exec of `time` (about a millisecond, the same for
+every tool).
 
 Prints a markdown table (tool x N: median wall, min-max, cpu, peak RSS, output bytes,
 ratio of the tool's median to kiln's) and, with --json, writes the raw samples.
@@ -19,6 +28,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 import yaml
@@ -29,17 +39,25 @@ except AttributeError:
     Loader = yaml.SafeLoader
 
 
+GNU_TIME = "/usr/bin/time"
+
+
 def run_once(argv, cwd, stdout_path=os.devnull):
     """One run: (wall s, cpu s, peak RSS MiB, exit status)."""
-    with open(stdout_path, "wb") as out, open(os.devnull, "wb") as err:
+    with tempfile.NamedTemporaryFile("r", suffix=".time") as usage, \
+            open(stdout_path, "wb") as out, open(os.devnull, "wb") as err:
+        timed = [GNU_TIME, "-f", "%M %U %S", "-o", usage.name, *argv]
         t0 = time.perf_counter_ns()
-        pid = os.posix_spawnp(argv[0], argv, os.environ, file_actions=[
+        pid = os.posix_spawnp(timed[0], timed, os.environ, file_actions=[
             (os.POSIX_SPAWN_DUP2, out.fileno(), 1),
             (os.POSIX_SPAWN_DUP2, err.fileno(), 2),
-        ]) if cwd is None else spawn_in(argv, cwd, out, err)
-        _, status, ru = os.wait4(pid, 0)
+        ]) if cwd is None else spawn_in(timed, cwd, out, err)
+        _, status, _ = os.wait4(pid, 0)
         t1 = time.perf_counter_ns()
-    return ((t1 - t0) / 1e9, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024,
+        # The last line: `time` puts "Command exited with non-zero status N" before it.
+        fields = usage.read().split("\n")[-2].split()
+        rss_kib, user, sys_ = int(fields[0]), float(fields[1]), float(fields[2])
+    return ((t1 - t0) / 1e9, user + sys_, rss_kib / 1024,
             os.waitstatus_to_exitcode(status))
 
 
