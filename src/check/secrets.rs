@@ -87,7 +87,7 @@ fn binding(file: FileId, l: &ast::Let, out: &mut Vec<Diagnostic>) {
     let ast::ExprKind::Str(s) = &l.value.kind else {
         return;
     };
-    let Some(text) = s.as_plain() else {
+    let Some(text) = plain(s) else {
         return;
     };
     let why = match shape(&text) {
@@ -120,7 +120,7 @@ fn field(file: FileId, key: &str, key_span: Span, value: &ast::Expr, out: &mut V
     let ast::ExprKind::Str(s) = &value.kind else {
         return;
     };
-    let Some(text) = s.as_plain() else {
+    let Some(text) = plain(s) else {
         return;
     };
     let why = match shape(&text) {
@@ -145,23 +145,40 @@ fn field(file: FileId, key: &str, key_span: Span, value: &ast::Expr, out: &mut V
     );
 }
 
+/// The text of a literal without interpolation ([`ast::StrLit::as_plain`]), borrowed
+/// when it is one piece (the usual case).
+fn plain(s: &ast::StrLit) -> Option<std::borrow::Cow<'_, str>> {
+    match s.parts.as_slice() {
+        [] => Some("".into()),
+        [ast::StrPart::Text(t, _)] => Some(t.as_str().into()),
+        _ => s.as_plain().map(Into::into),
+    }
+}
+
 /// Names that hold credentials. The same words `kiln diff` masks values by, so what
 /// diff hides and what the checker warns about agree.
+///
+/// The words are matched without regard to ASCII case, in one pass over the name that
+/// tries only the words starting with the byte at hand (every env key of a large file
+/// goes through here).
 pub(crate) fn credential_name(name: &str) -> bool {
-    let n = name.to_ascii_uppercase();
-    const WORDS: [&str; 10] = [
-        "PASSWORD",
-        "PASSWD",
-        "PASSPHRASE",
-        "SECRET",
-        "TOKEN",
-        "CREDENTIAL",
-        "APIKEY",
-        "API_KEY",
-        "ACCESS_KEY",
-        "PRIVATE_KEY",
-    ];
-    WORDS.iter().any(|w| n.contains(w)) || n.ends_with("_KEY") || n.contains("_KEY_")
+    let b = name.as_bytes();
+    let at = |i: usize, w: &[u8]| {
+        b.get(i..i + w.len())
+            .is_some_and(|x| x.eq_ignore_ascii_case(w))
+    };
+    let word_at = |i: usize| match b[i].to_ascii_uppercase() {
+        b'P' => {
+            at(i, b"PASSWORD") || at(i, b"PASSWD") || at(i, b"PASSPHRASE") || at(i, b"PRIVATE_KEY")
+        }
+        b'S' => at(i, b"SECRET"),
+        b'T' => at(i, b"TOKEN"),
+        b'C' => at(i, b"CREDENTIAL"),
+        b'A' => at(i, b"APIKEY") || at(i, b"API_KEY") || at(i, b"ACCESS_KEY"),
+        b'_' => at(i, b"_KEY_"),
+        _ => false,
+    };
+    (0..b.len()).any(word_at) || (b.len() >= 4 && at(b.len() - 4, b"_KEY"))
 }
 
 /// Values that cannot be a credential whatever the name says: empty, a number, a
@@ -203,7 +220,10 @@ fn url_password(v: &str) -> Option<&str> {
 /// `AKIA` or `ASIA` followed by 16 upper-case letters or digits, as a whole word.
 fn aws_key_id(v: &str) -> bool {
     let b = v.as_bytes();
-    (0..b.len()).any(|i| {
+    if b.len() < 20 {
+        return false;
+    }
+    (0..b.len()).filter(|&i| b[i] == b'A').any(|i| {
         let word = |j: usize| {
             b.get(j)
                 .is_some_and(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
