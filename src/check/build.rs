@@ -125,6 +125,7 @@ fn refs(v: Option<&Val>) -> Vec<(String, Span)> {
 fn string_map(b: Option<&CBlock<'_>>) -> IndexMap<String, String> {
     let mut m = IndexMap::new();
     if let Some(b) = b {
+        m.reserve(b.fields.len());
         for f in &b.fields {
             if let Val::Str(s) = &f.val {
                 m.insert(f.key.to_string(), s.to_string());
@@ -363,6 +364,7 @@ impl<'a> Checker<'a> {
     fn env(&mut self, b: Option<&CBlock<'a>>, from: Option<&Val>) -> Env {
         let mut env = Env::default();
         if let Some(b) = b {
+            env.vars.reserve(b.fields.len());
             for f in &b.fields {
                 if let Val::Env(v) = &f.val {
                     env.vars.insert(f.key.to_string(), v.clone());
