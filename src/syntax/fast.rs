@@ -58,6 +58,8 @@ fn parse_range(text: &str, start: usize, end: usize) -> Option<Parsed> {
         nest: 0,
         comments: Vec::new(),
         entries: Vec::with_capacity(32),
+        exprs: Vec::with_capacity(16),
+        args: Vec::with_capacity(16),
     };
     // About one top-level item per 400 bytes in real files; a guess only spares the
     // first few regrowths of the vector.
@@ -190,6 +192,10 @@ struct P<'a> {
     /// Entries of the blocks being parsed, innermost last: each block's entries are
     /// moved into a vector of the exact size when it closes (no regrowth per block).
     entries: Vec<ast::Entry>,
+    /// The same for the elements of lists being parsed.
+    exprs: Vec<ast::Expr>,
+    /// The same for the arguments of calls being parsed.
+    args: Vec<ast::Arg>,
 }
 
 /// `[A-Za-z0-9_-]`, as a table: the innermost loop of the parser.
@@ -236,7 +242,31 @@ impl<'a> P<'a> {
 
     /// pest's implicit `(WHITESPACE | COMMENT)*`, noting each comment. `None` for an
     /// unterminated `/*` (the scanner's problem, which the pest driver reports).
+    ///
+    /// Runs before nearly every token: the whitespace loop is inlined, comments (rare
+    /// in big files) are not.
+    #[inline(always)]
     fn skip(&mut self) -> Option<()> {
+        let b = self.b;
+        let mut i = self.pos;
+        loop {
+            match b.get(i) {
+                Some(b' ' | b'\t' | b'\r' | b'\n') => i += 1,
+                Some(b'/') => {
+                    self.pos = i;
+                    return self.skip_comments();
+                }
+                _ => break,
+            }
+        }
+        self.pos = i;
+        Some(())
+    }
+
+    /// [`Self::skip`] from a `/`.
+    #[cold]
+    #[inline(never)]
+    fn skip_comments(&mut self) -> Option<()> {
         loop {
             match self.peek() {
                 Some(b' ' | b'\t' | b'\r' | b'\n') => self.pos += 1,
@@ -331,6 +361,7 @@ impl<'a> P<'a> {
     /// The builder's span: pest's span with trailing whitespace and comments removed.
     /// Nodes here end on a token already, so only string text parts are trimmed, but the
     /// same code runs for every node so that both parsers agree by construction.
+    #[inline]
     fn span(&self, start: usize, end: usize) -> Span {
         let b = self.b;
         let len = b.len();
@@ -425,7 +456,8 @@ impl<'a> P<'a> {
                 self.close();
                 break;
             }
-            match self.entry()? {
+            self.entry()?;
+            match self.entries.pop()? {
                 ast::Entry::Field(f) => fields.push(f),
                 _ => return None,
             }
@@ -459,10 +491,9 @@ impl<'a> P<'a> {
                 self.close();
                 break;
             }
-            let e = self.entry()?;
-            self.entries.push(e);
+            self.entry()?;
         }
-        let entries: Vec<ast::Entry> = self.entries.drain(mark..).collect();
+        let entries = take_from(&mut self.entries, mark);
         self.leave();
         Some(ast::Block {
             span: self.span(kind.span.start as usize, self.pos),
@@ -475,8 +506,10 @@ impl<'a> P<'a> {
     }
 
     /// `entry = let_stmt | field | block`. A field is `key ~ (dot ~ key)* ~ eq ~ expr ~
-    /// !"{"`; when no `=` follows the key it is a block.
-    fn entry(&mut self) -> Option<ast::Entry> {
+    /// !"{"`; when no `=` follows the key it is a block. The entry is pushed onto
+    /// `entries` (built in place: an entry is large, and moving it out through the
+    /// return value was a tenth of the parse).
+    fn entry(&mut self) -> Option<()> {
         self.skip()?;
         let start = self.pos;
         // Most paths are one key.
@@ -496,7 +529,9 @@ impl<'a> P<'a> {
                 let w = &self.text[s..e];
                 if w == "let" {
                     self.pos = start;
-                    return self.let_stmt().map(ast::Entry::Let);
+                    let l = self.let_stmt()?;
+                    self.entries.push(ast::Entry::Let(l));
+                    return Some(());
                 }
                 path.push(ast::Key {
                     name: w.to_owned(),
@@ -538,14 +573,18 @@ impl<'a> P<'a> {
                         return None;
                     }
                     let span = self.span(start, value.span.end as usize);
-                    return Some(ast::Entry::Field(ast::Field { path, value, span }));
+                    self.entries
+                        .push(ast::Entry::Field(ast::Field { path, value, span }));
+                    return Some(());
                 }
                 _ => {
                     if path.len() != 1 || path[0].quoted {
                         return None;
                     }
                     self.pos = start;
-                    return self.block().map(ast::Entry::Block);
+                    let b = self.block()?;
+                    self.entries.push(ast::Entry::Block(b));
+                    return Some(());
                 }
             }
         }
@@ -581,14 +620,15 @@ impl<'a> P<'a> {
             b'[' => {
                 self.pos += 1;
                 self.open()?;
-                let mut items = Vec::new();
+                let mark = self.exprs.len();
                 loop {
                     if self.next_is(b']')? {
                         self.pos += 1;
                         self.close();
                         break;
                     }
-                    items.push(self.expr()?);
+                    let e = self.expr()?;
+                    self.exprs.push(e);
                     self.skip()?;
                     match self.peek()? {
                         b',' => self.pos += 1,
@@ -596,7 +636,7 @@ impl<'a> P<'a> {
                         _ => return None,
                     }
                 }
-                ast::ExprKind::List(items)
+                ast::ExprKind::List(take_from(&mut self.exprs, mark))
             }
             _ => {
                 let (s, e) = self.word_here()?;
@@ -649,7 +689,7 @@ impl<'a> P<'a> {
         self.enter()?;
         self.pos += 1;
         self.open()?;
-        let mut args: Vec<ast::Arg> = Vec::new();
+        let mark = self.args.len();
         loop {
             if self.next_is(b')')? {
                 self.pos += 1;
@@ -679,12 +719,17 @@ impl<'a> P<'a> {
                     self.pos = astart;
                 }
             }
-            if name.is_none() && args.iter().any(|a| a.name.is_some()) {
+            if name.is_none()
+                && self
+                    .args
+                    .get(mark..)
+                    .is_some_and(|a| a.iter().any(|a| a.name.is_some()))
+            {
                 return None;
             }
             let value = self.expr()?;
             let span = self.span(astart, value.span.end as usize);
-            args.push(ast::Arg { name, value, span });
+            self.args.push(ast::Arg { name, value, span });
             self.skip()?;
             match self.peek()? {
                 b',' => self.pos += 1,
@@ -696,7 +741,7 @@ impl<'a> P<'a> {
         Some(ast::Call {
             span: self.span(func.span.start as usize, self.pos),
             func,
-            args,
+            args: take_from(&mut self.args, mark),
         })
     }
 
@@ -817,6 +862,20 @@ impl<'a> P<'a> {
             return Some(ch);
         }
         None
+    }
+}
+
+/// Moves `v[mark..]` into a vector of the exact size, with one allocation and one copy
+/// (`drain(mark..).collect()` copies element by element, and `split_off(0)` would hand
+/// over the whole scratch buffer). `mark` is at most `v.len()`: a parse function takes it
+/// before pushing and inner ones take back what they pushed.
+fn take_from<T>(v: &mut Vec<T>, mark: usize) -> Vec<T> {
+    if mark == 0 {
+        let mut out = Vec::with_capacity(v.len());
+        out.append(v);
+        out
+    } else {
+        v.split_off(mark.min(v.len()))
     }
 }
 
