@@ -12,7 +12,12 @@
 //!    checked values; the profile fields of this app are checked against that tree and
 //!    the selected ones applied; the model is built ([`build`]: references, cycles,
 //!    name lengths, ports, volumes, and the warnings about relaxations and risks); the
-//!    tree is dropped. Memory is that of one app, time is linear in the apps.
+//!    tree is dropped. Memory is that of one app per thread, time is linear in the
+//!    apps. The apps are checked in parallel (rayon), each by a checker of its own
+//!    that shares only the top-level scope; their models and diagnostics are merged in
+//!    source order, the diagnostics through the one deduplicating `emit`, so the result
+//!    does not depend on the number of threads. An interpolated `let` is evaluated once
+//!    per app (`Checker::let_cache`).
 //!
 //! Every step reports everything it finds; an error never hides later ones.
 
