@@ -346,3 +346,40 @@ fn same_result_whatever_the_thread_count() {
         }
     }
 }
+
+/// A `let` is evaluated once per app, failures included: forty bindings that each
+/// interpolate the one before twice would be 2^40 evaluations without it. The one
+/// undefined name is reported once, and each app still gets the binding's text.
+#[test]
+fn interpolated_lets_are_evaluated_once() {
+    let mut text = String::from("let bad0 = \"${nowhere}\"\nlet ok0 = \"ab\"\n");
+    for i in 1..=40 {
+        let p = i - 1;
+        text.push_str(&format!("let bad{i} = \"${{bad{p}}}${{bad{p}}}\"\n"));
+    }
+    for i in 1..=16 {
+        let p = i - 1;
+        text.push_str(&format!("let ok{i} = \"${{ok{p}}}${{ok{p}}}\"\n"));
+    }
+    for a in 0..3 {
+        text.push_str(&format!(
+            "app a{a} {{\n  image = \"r.example.com/a:1\"\n  env {{\n    BIG = \"${{ok16}}\"\n    BAD = \"${{bad40}}\"\n  }}\n}}\n"
+        ));
+    }
+    let (m, diags) = model_of(&text, None);
+    assert!(m.is_none());
+    let undefined: Vec<&String> = diags.iter().filter(|d| d.contains("nowhere")).collect();
+    assert_eq!(undefined.len(), 1, "{diags:?}");
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    let clean = text
+        .replace("    BAD = \"${bad40}\"\n", "")
+        .replace("${nowhere}", "x");
+    let (m, diags) = model_of(&clean, None);
+    let m = m.unwrap_or_else(|| panic!("{diags:?}"));
+    for app in &m.apps {
+        match app.env.vars.get("BIG") {
+            Some(EnvValue::Plain(t)) => assert_eq!(t.len(), 2 << 16),
+            other => panic!("{other:?}"),
+        }
+    }
+}
