@@ -61,11 +61,11 @@ pub fn hashed_config_map(
         return name;
     }
     let cm = ConfigMap {
-        metadata: meta::object_meta(app, block, name.clone()),
+        metadata: meta::object_meta(cx, app, block, name.clone()),
         data: Some(data),
         ..Default::default()
     };
-    cx.push(app, block.name, &cm);
+    cx.push(app, block.name, cm);
     name
 }
 

@@ -57,6 +57,10 @@ fn pod_failure_policy() -> batch::PodFailurePolicy {
     }
 }
 
+/// `serde_json::to_string(&pod_failure_policy())`, which [`runs_hash`] feeds (pinned by
+/// a test: it is part of every Job name).
+const POD_FAILURE_POLICY_JSON: &str = r#"{"rules":[{"action":"Ignore","onPodConditions":[{"status":"True","type":"DisruptionTarget"}]}]}"#;
+
 fn secs_i64(secs: u64) -> i64 {
     i64::try_from(secs).unwrap_or(i64::MAX)
 }
@@ -95,9 +99,26 @@ fn pod_in<'a>(
 /// `backoffLimit`, `activeDeadlineSeconds` and `ttlSecondsAfterFinished` are left out:
 /// they can be changed on an existing Job, and changing them should not re-run it.
 fn runs_hash(template: &core::PodTemplateSpec, patches: &[Patch]) -> String {
+    thread_local! {
+        /// The template's JSON, reused from job to job: the hash needs the text's length
+        /// before its bytes, so it cannot be fed while serde_json writes.
+        static JSON: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
     let mut h = ContentHash::default();
-    h.str(&serde_json::to_string(template).unwrap_or_default());
-    h.str(&serde_json::to_string(&pod_failure_policy()).unwrap_or_default());
+    JSON.with_borrow_mut(|buf| {
+        buf.clear();
+        // The same text as `serde_json::to_string(template)`, written faster; what that
+        // writer leaves to serde_json is written by serde_json. On an error the hash is
+        // that of the empty text, as `to_string().unwrap_or_default()` gave.
+        if super::json::write(buf, template).is_err() {
+            buf.clear();
+            if serde_json::to_writer(&mut *buf, template).is_err() {
+                buf.clear();
+            }
+        }
+        h.str_bytes(buf);
+    });
+    h.str(POD_FAILURE_POLICY_JSON);
     for p in patches {
         h.str("patch").str(&p.target);
         for set in &p.sets {
@@ -127,7 +148,7 @@ pub fn lower_job(cx: &mut Cx, app: &App, j: &Job, app_cm: Option<&str>, slot: Op
         return;
     }
     let job = batch::Job {
-        metadata: meta::object_meta(app, &b, name),
+        metadata: meta::object_meta(cx, app, &b, name),
         spec: Some(batch::JobSpec {
             backoff_limit: Some(
                 j.retries
@@ -145,7 +166,7 @@ pub fn lower_job(cx: &mut Cx, app: &App, j: &Job, app_cm: Option<&str>, slot: Op
         }),
         ..Default::default()
     };
-    cx.push(app, &j.name, &job);
+    cx.push(app, &j.name, job);
     if let Some(o) = cx.objects.last_mut() {
         o.run = Some(j.run);
         if let Some(slot) = slot {
@@ -174,8 +195,9 @@ fn lower_manual(cx: &mut Cx, app: &App, j: &Job, app_cm: Option<&str>) {
         cx,
         &pod_in(app, b, &j.container, &j.volumes, &j.scheduling, app_cm),
     );
+    let m = meta::of(cx, app, &b);
     let cron = batch::CronJob {
-        metadata: meta::object_meta(app, &b, name),
+        metadata: m.object_meta(app, name),
         spec: batch::CronJobSpec {
             schedule: NEVER.to_owned(),
             suspend: Some(true),
@@ -184,8 +206,8 @@ fn lower_manual(cx: &mut Cx, app: &App, j: &Job, app_cm: Option<&str>) {
             failed_jobs_history_limit: Some(1),
             job_template: batch::JobTemplateSpec {
                 metadata: Some(ObjectMeta {
-                    labels: Some(meta::labels(app, &b)),
-                    annotations: meta::annotations(app, &b),
+                    labels: Some(m.labels()),
+                    annotations: m.annotations(),
                     ..Default::default()
                 }),
                 spec: Some(batch::JobSpec {
@@ -208,7 +230,7 @@ fn lower_manual(cx: &mut Cx, app: &App, j: &Job, app_cm: Option<&str>) {
         },
         ..Default::default()
     };
-    cx.push(app, &j.name, &cron);
+    cx.push(app, &j.name, cron);
     if let Some(o) = cx.objects.last_mut() {
         o.run = Some(RunPhase::Manual);
     }
@@ -234,8 +256,9 @@ pub fn lower_cron(cx: &mut Cx, app: &App, c: &Cron, app_cm: Option<&str>) {
     let history = |n: Option<u32>, default: i32| {
         Some(n.map_or(default, |n| i32::try_from(n).unwrap_or(i32::MAX)))
     };
+    let m = meta::of(cx, app, &b);
     let cron = batch::CronJob {
-        metadata: meta::object_meta(app, &b, name),
+        metadata: m.object_meta(app, name),
         spec: batch::CronJobSpec {
             schedule: c.schedule.clone(),
             time_zone: c.timezone.clone(),
@@ -249,8 +272,8 @@ pub fn lower_cron(cx: &mut Cx, app: &App, c: &Cron, app_cm: Option<&str>) {
             suspend: c.suspend.then_some(true),
             job_template: batch::JobTemplateSpec {
                 metadata: Some(ObjectMeta {
-                    labels: Some(meta::labels(app, &b)),
-                    annotations: meta::annotations(app, &b),
+                    labels: Some(m.labels()),
+                    annotations: m.annotations(),
                     ..Default::default()
                 }),
                 spec: Some(batch::JobSpec {
@@ -269,5 +292,18 @@ pub fn lower_cron(cx: &mut Cx, app: &App, c: &Cron, app_cm: Option<&str>) {
         },
         ..Default::default()
     };
-    cx.push(app, &c.name, &cron);
+    cx.push(app, &c.name, cron);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pod_failure_policy_json_is_what_serde_writes() {
+        assert_eq!(
+            serde_json::to_string(&pod_failure_policy()).unwrap_or_default(),
+            POD_FAILURE_POLICY_JSON
+        );
+    }
 }

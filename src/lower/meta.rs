@@ -50,8 +50,13 @@ impl ContentHash {
 
     /// Feeds one string, length-prefixed so `("ab", "c")` and `("a", "bc")` differ.
     pub fn str(&mut self, s: &str) -> &mut Self {
+        self.str_bytes(s.as_bytes())
+    }
+
+    /// [`ContentHash::str`] on the bytes of a string (a JSON text written to a buffer).
+    pub fn str_bytes(&mut self, s: &[u8]) -> &mut Self {
         self.bytes(&(s.len() as u64).to_le_bytes());
-        self.bytes(s.as_bytes());
+        self.bytes(s);
         self
     }
 
@@ -148,13 +153,15 @@ pub fn version(app: &App) -> Option<&str> {
 /// The labels that select a block's pods: only labels that never change over the life
 /// of the block (a Deployment's selector is immutable): the app instance and the block.
 pub fn selector(app: &App, block: &Block) -> BTreeMap<String, String> {
-    let mut m = BTreeMap::new();
-    m.insert(NAME.to_owned(), app.name.clone());
-    m.insert(INSTANCE.to_owned(), app.name.clone());
+    // Entries in key order (component < instance < name), which `from_iter` builds
+    // without searching the map once per key.
+    let mut m = Vec::with_capacity(3);
     if !block.name.is_empty() {
-        m.insert(COMPONENT.to_owned(), block.name.to_owned());
+        m.push((COMPONENT.to_owned(), block.name.to_owned()));
     }
-    m
+    m.push((INSTANCE.to_owned(), app.name.clone()));
+    m.push((NAME.to_owned(), app.name.clone()));
+    BTreeMap::from_iter(m)
 }
 
 /// The labels that select every pod of an app (NetworkPolicies' default deny).
@@ -175,12 +182,20 @@ pub fn label_selector(labels: BTreeMap<String, String>) -> LabelSelector {
 /// Every label of a block's objects: the standard `app.kubernetes.io/*` set, then the
 /// app's and the block's own (which never replace a standard one).
 pub fn labels(app: &App, block: &Block) -> BTreeMap<String, String> {
-    let mut m = selector(app, block);
-    m.insert(PART_OF.to_owned(), app.name.clone());
-    m.insert(MANAGED_BY.to_owned(), "kiln".to_owned());
-    if let Some(v) = version(app) {
-        m.insert(VERSION.to_owned(), v.to_owned());
+    // The standard set in key order (component < instance < managed-by < name < part-of
+    // < version), which `from_iter` builds without searching the map once per key.
+    let mut std = Vec::with_capacity(6);
+    if !block.name.is_empty() {
+        std.push((COMPONENT.to_owned(), block.name.to_owned()));
     }
+    std.push((INSTANCE.to_owned(), app.name.clone()));
+    std.push((MANAGED_BY.to_owned(), "kiln".to_owned()));
+    std.push((NAME.to_owned(), app.name.clone()));
+    std.push((PART_OF.to_owned(), app.name.clone()));
+    if let Some(v) = version(app) {
+        std.push((VERSION.to_owned(), v.to_owned()));
+    }
+    let mut m = BTreeMap::from_iter(std);
     for (k, v) in app.labels.iter().chain(block.labels.iter()) {
         if !STANDARD.contains(&k.as_str()) {
             m.insert(k.clone(), v.clone());
@@ -198,15 +213,88 @@ pub fn annotations(app: &App, block: &Block) -> Option<BTreeMap<String, String>>
     (!m.is_empty()).then_some(m)
 }
 
-/// Object metadata: name, the app's namespace, labels and annotations.
-pub fn object_meta(app: &App, block: &Block, name: String) -> ObjectMeta {
-    ObjectMeta {
-        name: Some(name),
-        namespace: Some(app.namespace.clone()),
-        labels: Some(labels(app, block)),
-        annotations: annotations(app, block),
-        ..Default::default()
+/// The label and annotation maps of one block, built once and copied into each of its
+/// objects: a block's Deployment, pod template, Service, PodDisruptionBudget and
+/// NetworkPolicy carry the same maps, and building a map (key comparisons, one
+/// allocation per entry) costs more than copying one.
+#[derive(Debug)]
+pub struct BlockMeta {
+    labels: BTreeMap<String, String>,
+    annotations: Option<BTreeMap<String, String>>,
+    selector: BTreeMap<String, String>,
+}
+
+impl BlockMeta {
+    fn new(app: &App, block: &Block) -> BlockMeta {
+        BlockMeta {
+            labels: labels(app, block),
+            annotations: annotations(app, block),
+            selector: selector(app, block),
+        }
     }
+
+    /// [`labels`] of the block.
+    pub fn labels(&self) -> BTreeMap<String, String> {
+        self.labels.clone()
+    }
+
+    /// [`annotations`] of the block.
+    pub fn annotations(&self) -> Option<BTreeMap<String, String>> {
+        self.annotations.clone()
+    }
+
+    /// [`selector`] of the block.
+    pub fn selector(&self) -> BTreeMap<String, String> {
+        self.selector.clone()
+    }
+
+    /// Object metadata: name, the app's namespace, labels and annotations.
+    pub fn object_meta(&self, app: &App, name: String) -> ObjectMeta {
+        ObjectMeta {
+            name: Some(name),
+            namespace: Some(app.namespace.clone()),
+            labels: Some(self.labels()),
+            annotations: self.annotations(),
+            ..Default::default()
+        }
+    }
+}
+
+/// The [`BlockMeta`] of the blocks of the app being lowered, found by the identity of
+/// the block (the addresses of its app, name, labels and annotations in the model, which
+/// is not changed while it is lowered). A few entries per app: a linear search.
+#[derive(Debug, Default)]
+pub struct MetaCache {
+    entries: Vec<([usize; 5], std::sync::Arc<BlockMeta>)>,
+}
+
+impl MetaCache {
+    /// Forgets every block (at the start of each app: its blocks are never seen again).
+    pub fn clear(&mut self) {
+        self.entries.clear();
+    }
+}
+
+/// The metadata of `block` of `app`, built on first use.
+pub fn of(cx: &mut Cx, app: &App, block: &Block) -> std::sync::Arc<BlockMeta> {
+    let key = [
+        std::ptr::from_ref(app).addr(),
+        block.name.as_ptr().addr(),
+        block.name.len(),
+        std::ptr::from_ref(block.labels).addr(),
+        std::ptr::from_ref(block.annotations).addr(),
+    ];
+    if let Some((_, m)) = cx.meta.entries.iter().find(|(k, _)| *k == key) {
+        return m.clone();
+    }
+    let m = std::sync::Arc::new(BlockMeta::new(app, block));
+    cx.meta.entries.push((key, m.clone()));
+    m
+}
+
+/// Object metadata: name, the app's namespace, labels and annotations.
+pub fn object_meta(cx: &mut Cx, app: &App, block: &Block, name: String) -> ObjectMeta {
+    of(cx, app, block).object_meta(app, name)
 }
 
 /// Warnings about metadata that only show once labels are assembled: a label that
@@ -280,9 +368,14 @@ pub fn namespace(cx: &mut Cx, app: &App, level: PssLevel) {
         return;
     }
     let block = Block::app(app);
-    let mut labels = labels(app, &block);
-    labels.insert(INSTANCE.to_owned(), app.namespace.clone());
-    labels.insert(NAME.to_owned(), app.namespace.clone());
+    let m = of(cx, app, &block);
+    let mut labels = m.labels();
+    // The Namespace is an instance of its own: both always present in `labels`.
+    for key in [INSTANCE, NAME] {
+        if let Some(v) = labels.get_mut(key) {
+            v.clone_from(&app.namespace);
+        }
+    }
     labels.insert(
         "pod-security.kubernetes.io/enforce".to_owned(),
         level.as_str().to_owned(),
@@ -299,12 +392,12 @@ pub fn namespace(cx: &mut Cx, app: &App, level: PssLevel) {
         metadata: ObjectMeta {
             name: Some(app.namespace.clone()),
             labels: Some(labels),
-            annotations: annotations(app, &block),
+            annotations: m.annotations(),
             ..Default::default()
         },
         ..Default::default()
     };
-    cx.push(app, "", &ns);
+    cx.push(app, "", ns);
 }
 
 /// One ServiceAccount per app, without an automatically mounted token: pods that need
@@ -312,11 +405,11 @@ pub fn namespace(cx: &mut Cx, app: &App, level: PssLevel) {
 pub fn service_account(cx: &mut Cx, app: &App) {
     let block = Block::app(app);
     let sa = ServiceAccount {
-        metadata: object_meta(app, &block, app.name.clone()),
+        metadata: object_meta(cx, app, &block, app.name.clone()),
         automount_service_account_token: Some(false),
         ..Default::default()
     };
-    cx.push(app, "", &sa);
+    cx.push(app, "", sa);
 }
 
 /// Kinds that are not namespaced (a raw object of these kinds gets no namespace).
@@ -365,6 +458,13 @@ mod tests {
         assert_eq!(content_hash(["a", "bc"], 16), "ba1e1f0e0704d8ea");
         assert_ne!(content_hash(["a", "bc"], 10), content_hash(["ab", "c"], 10));
         assert_eq!(content_hash(["x"], 8).len(), 8);
+    }
+
+    #[test]
+    fn standard_keys_in_the_order_labels_lists_them() {
+        // `labels` and `selector` push the standard keys in this order.
+        let order = [COMPONENT, INSTANCE, MANAGED_BY, NAME, PART_OF, VERSION];
+        assert!(order.windows(2).all(|w| w[0] < w[1]));
     }
 
     #[test]

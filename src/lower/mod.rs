@@ -14,6 +14,7 @@
 
 mod env;
 mod job;
+mod json;
 mod meta;
 mod network;
 mod patch;
@@ -284,6 +285,7 @@ impl<'m> Namespaces<'m> {
 
     /// Lowers one app (and its namespace if it is the first there).
     fn lower_app(&self, cx: &mut Cx, app: &App, first: bool) {
+        cx.meta.clear();
         if first {
             let level = self
                 .level
@@ -311,6 +313,8 @@ pub(crate) struct Cx {
     /// object is pushed, and the object keeps a `Null` value. `None`: objects keep
     /// their JSON values (patches and the deploy targets rewrite them).
     text: Option<Texts>,
+    /// The label and annotation maps of the current app's blocks, built once per block.
+    meta: meta::MetaCache,
 }
 
 /// The YAML documents of text mode: one buffer, and each object's byte range in it
@@ -330,25 +334,27 @@ impl Cx {
             renamed_services: Vec::new(),
             kube,
             text: None,
+            meta: meta::MetaCache::default(),
         }
     }
 
     /// Adds a typed object generated from `block` of `app`: serialized once to JSON, or
-    /// in text mode straight to its YAML document.
-    pub fn push<T>(&mut self, app: &App, block: &str, object: &T)
+    /// in text mode straight to its YAML document. Takes the object so that text mode
+    /// moves its name and namespace into the [`Object`] instead of copying them.
+    pub fn push<T>(&mut self, app: &App, block: &str, mut object: T)
     where
         T: serde::Serialize + k8s_openapi::Resource + k8s_openapi::Metadata<Ty = ObjectMeta>,
     {
         if let Some(t) = &mut self.text {
             let start = t.buf.len();
-            crate::emit::typed_to_yaml(&mut t.buf, object);
+            crate::emit::typed_to_yaml(&mut t.buf, &object);
             t.ranges.push((start, t.buf.len()));
-            let meta = object.metadata();
+            let meta = object.metadata_mut();
             self.objects.push(Object {
                 app: app.name.clone(),
                 kind: T::KIND.to_owned(),
-                name: meta.name.clone().unwrap_or_default(),
-                namespace: meta.namespace.clone().unwrap_or_default(),
+                name: meta.name.take().unwrap_or_default(),
+                namespace: meta.namespace.take().unwrap_or_default(),
                 block: block.to_owned(),
                 run: None,
                 phase: crate::order::phase_of_kind(T::KIND),
@@ -357,7 +363,7 @@ impl Cx {
             });
             return;
         }
-        match serde_json::to_value(object) {
+        match serde_json::to_value(&object) {
             Ok(value) => {
                 let value = conventional_order(value);
                 self.objects

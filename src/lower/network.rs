@@ -33,7 +33,7 @@ struct IngressSpec<'a> {
 }
 
 fn ingress(cx: &mut Cx, app: &App, b: &Block, spec: IngressSpec) {
-    let mut metadata = meta::object_meta(app, b, spec.name.clone());
+    let mut metadata = meta::object_meta(cx, app, b, spec.name.clone());
     if !spec.allow.is_empty() {
         let annotations = metadata.annotations.get_or_insert_with(BTreeMap::new);
         match spec.class {
@@ -48,7 +48,7 @@ fn ingress(cx: &mut Cx, app: &App, b: &Block, spec: IngressSpec) {
                     TRAEFIK_MIDDLEWARES.to_owned(),
                     format!("{}-{mw}@kubernetescrd", app.namespace),
                 );
-                let mw_meta = meta::object_meta(app, b, mw);
+                let mw_meta = meta::object_meta(cx, app, b, mw);
                 let value = serde_json::json!({
                     "apiVersion": "traefik.io/v1alpha1",
                     "kind": "Middleware",
@@ -108,7 +108,7 @@ fn ingress(cx: &mut Cx, app: &App, b: &Block, spec: IngressSpec) {
         }),
         ..Default::default()
     };
-    cx.push(app, b.name, &i);
+    cx.push(app, b.name, i);
 }
 
 fn main_port(w: &Workload) -> Option<String> {
@@ -176,31 +176,25 @@ fn ports_of(w: &Workload) -> Option<Vec<net::NetworkPolicyPort>> {
     )
 }
 
-fn pods(app: &App, w: &Workload) -> net::NetworkPolicyPeer {
-    net::NetworkPolicyPeer {
-        pod_selector: Some(meta::label_selector(meta::selector(
-            app,
-            &super::workload::block(w),
-        ))),
-        ..Default::default()
-    }
+fn pods(cx: &mut Cx, app: &App, w: &Workload) -> net::NetworkPolicyPeer {
+    block_pods(cx, app, &super::workload::block(w))
 }
 
 /// The pods of a job or cron (selected by the labels its pod template carries).
-fn block_pods(app: &App, b: &Block) -> net::NetworkPolicyPeer {
+fn block_pods(cx: &mut Cx, app: &App, b: &Block) -> net::NetworkPolicyPeer {
     net::NetworkPolicyPeer {
-        pod_selector: Some(meta::label_selector(meta::selector(app, b))),
+        pod_selector: Some(meta::label_selector(meta::of(cx, app, b).selector())),
         ..Default::default()
     }
 }
 
 /// Egress under `restrict_egress`: DNS, then each `talks_to` target on its ports.
-fn egress_rules(app: &App, talks_to: &[String]) -> Vec<net::NetworkPolicyEgressRule> {
+fn egress_rules(cx: &mut Cx, app: &App, talks_to: &[String]) -> Vec<net::NetworkPolicyEgressRule> {
     let mut rules = vec![dns_egress()];
     for t in talks_to {
         if let Some(target) = app.workloads.iter().find(|o| &o.name == t) {
             rules.push(net::NetworkPolicyEgressRule {
-                to: Some(vec![pods(app, target)]),
+                to: Some(vec![pods(cx, app, target)]),
                 ports: ports_of(target),
             });
         }
@@ -263,7 +257,7 @@ fn policy(
         types.push("Egress".to_owned());
     }
     let p = net::NetworkPolicy {
-        metadata: meta::object_meta(app, b, meta::object_name(app, b)),
+        metadata: meta::object_meta(cx, app, b, meta::object_name(app, b)),
         spec: Some(net::NetworkPolicySpec {
             pod_selector: Some(pod_selector),
             policy_types: Some(types),
@@ -272,7 +266,7 @@ fn policy(
             egress: egress.filter(|r| !r.is_empty()),
         }),
     };
-    cx.push(app, b.name, &p);
+    cx.push(app, b.name, p);
 }
 
 /// Every NetworkPolicy of an app: `{app}` denies by default, `{app}-{block}` allows.
@@ -319,39 +313,35 @@ pub fn policies(cx: &mut Cx, app: &App) {
         }
         // Workloads first, then jobs, then crons: the order the app declares kinds in
         // the model, so the output is stable.
-        let talkers: Vec<net::NetworkPolicyPeer> = app
-            .workloads
-            .iter()
-            .filter(|o| o.talks_to.iter().any(|t| t == &w.name))
-            .map(|o| pods(app, o))
-            .chain(
-                app.jobs
-                    .iter()
-                    .filter(|j| j.talks_to.iter().any(|t| t == &w.name))
-                    .map(|j| block_pods(app, &super::job::job_block(j))),
-            )
-            .chain(
-                app.crons
-                    .iter()
-                    .filter(|c| c.talks_to.iter().any(|t| t == &w.name))
-                    .map(|c| block_pods(app, &super::job::cron_block(c))),
-            )
-            .collect();
+        let talks = |talks_to: &[String]| talks_to.iter().any(|t| t == &w.name);
+        let mut talkers: Vec<net::NetworkPolicyPeer> = Vec::new();
+        for o in app.workloads.iter().filter(|o| talks(&o.talks_to)) {
+            talkers.push(pods(cx, app, o));
+        }
+        for j in app.jobs.iter().filter(|j| talks(&j.talks_to)) {
+            talkers.push(block_pods(cx, app, &super::job::job_block(j)));
+        }
+        for c in app.crons.iter().filter(|c| talks(&c.talks_to)) {
+            talkers.push(block_pods(cx, app, &super::job::cron_block(c)));
+        }
         if !talkers.is_empty() {
             ingress.push(net::NetworkPolicyIngressRule {
                 from: Some(talkers),
                 ports: ports_of(w),
             });
         }
-        let egress = app.restrict_egress.then(|| egress_rules(app, &w.talks_to));
+        let egress = app
+            .restrict_egress
+            .then(|| egress_rules(cx, app, &w.talks_to));
         if ingress.is_empty() && egress.is_none() {
             continue;
         }
+        let selector = meta::label_selector(meta::of(cx, app, &b).selector());
         policy(
             cx,
             app,
             &b,
-            meta::label_selector(meta::selector(app, &b)),
+            selector,
             (!ingress.is_empty()).then_some(ingress),
             egress,
         );
@@ -368,14 +358,9 @@ pub fn policies(cx: &mut Cx, app: &App) {
                     .map(|c| (super::job::cron_block(c), &c.talks_to)),
             );
         for (b, talks_to) in blocks {
-            policy(
-                cx,
-                app,
-                &b,
-                meta::label_selector(meta::selector(app, &b)),
-                None,
-                Some(egress_rules(app, talks_to)),
-            );
+            let selector = meta::label_selector(meta::of(cx, app, &b).selector());
+            let egress = egress_rules(cx, app, talks_to);
+            policy(cx, app, &b, selector, None, Some(egress));
         }
     }
 }

@@ -393,6 +393,7 @@ pub fn pod(cx: &mut Cx, p: &PodIn) -> PodOut {
             } => {
                 if p.stateful {
                     claim_templates.push(claim(
+                        cx,
                         app,
                         &p.block,
                         v.name.clone(),
@@ -404,6 +405,7 @@ pub fn pod(cx: &mut Cx, p: &PodIn) -> PodOut {
                 }
                 let name = format!("{base}-{}", v.name);
                 let pvc = claim(
+                    cx,
                     app,
                     &p.block,
                     name.clone(),
@@ -411,7 +413,7 @@ pub fn pod(cx: &mut Cx, p: &PodIn) -> PodOut {
                     storage_class,
                     false,
                 );
-                cx.push(app, p.block.name, &pvc);
+                cx.push(app, p.block.name, pvc);
                 owns_claim = true;
                 vol.persistent_volume_claim = Some(core::PersistentVolumeClaimVolumeSource {
                     claim_name: name,
@@ -555,7 +557,7 @@ pub fn pod(cx: &mut Cx, p: &PodIn) -> PodOut {
         });
     }
 
-    let selector = meta::selector(app, &p.block);
+    let m = meta::of(cx, app, &p.block);
     let mut node_selector: BTreeMap<String, String> = p
         .scheduling
         .node_selector
@@ -583,7 +585,7 @@ pub fn pod(cx: &mut Cx, p: &PodIn) -> PodOut {
                 core::WeightedPodAffinityTerm {
                     weight: 100,
                     pod_affinity_term: core::PodAffinityTerm {
-                        label_selector: Some(meta::label_selector(selector)),
+                        label_selector: Some(meta::label_selector(m.selector())),
                         topology_key: "kubernetes.io/hostname".to_owned(),
                         ..Default::default()
                     },
@@ -623,8 +625,8 @@ pub fn pod(cx: &mut Cx, p: &PodIn) -> PodOut {
     PodOut {
         template: core::PodTemplateSpec {
             metadata: Some(ObjectMeta {
-                labels: Some(meta::labels(app, &p.block)),
-                annotations: meta::annotations(app, &p.block),
+                labels: Some(m.labels()),
+                annotations: m.annotations(),
                 ..Default::default()
             }),
             spec: Some(spec),
@@ -647,6 +649,7 @@ fn read_only_source(s: &VolumeSource) -> bool {
 /// A ReadWriteOnce claim. Claim templates carry only labels that never change: a
 /// StatefulSet's `volumeClaimTemplates` cannot be updated.
 fn claim(
+    cx: &mut Cx,
     app: &App,
     block: &Block,
     name: String,
@@ -657,7 +660,7 @@ fn claim(
     let mut requests = BTreeMap::new();
     requests.insert("storage".to_owned(), quantity(size));
     let metadata = if template {
-        let mut labels = meta::selector(app, block);
+        let mut labels = meta::of(cx, app, block).selector();
         labels.insert(meta::PART_OF.to_owned(), app.name.clone());
         labels.insert(meta::MANAGED_BY.to_owned(), "kiln".to_owned());
         ObjectMeta {
@@ -666,7 +669,7 @@ fn claim(
             ..Default::default()
         }
     } else {
-        meta::object_meta(app, block, name)
+        meta::object_meta(cx, app, block, name)
     };
     core::PersistentVolumeClaim {
         metadata,

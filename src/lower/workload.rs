@@ -102,7 +102,7 @@ pub fn lower(cx: &mut Cx, app: &App, w: &Workload, app_cm: Option<&str>) {
             daemon: w.kind == WorkloadKind::Daemon,
         },
     );
-    let selector = meta::label_selector(meta::selector(app, &b));
+    let selector = meta::label_selector(meta::of(cx, app, &b).selector());
     // With an autoscaler, `replicas` is left out so `kubectl apply` does not reset the
     // count the autoscaler chose.
     let replicas = if w.autoscale.is_some() {
@@ -149,7 +149,7 @@ pub fn lower(cx: &mut Cx, app: &App, w: &Workload, app_cm: Option<&str>) {
                 None
             };
             let d = apps::Deployment {
-                metadata: meta::object_meta(app, &b, name.clone()),
+                metadata: meta::object_meta(cx, app, &b, name.clone()),
                 spec: apps::DeploymentSpec {
                     replicas,
                     revision_history_limit: Some(REVISION_HISTORY),
@@ -160,11 +160,11 @@ pub fn lower(cx: &mut Cx, app: &App, w: &Workload, app_cm: Option<&str>) {
                 },
                 ..Default::default()
             };
-            cx.push(app, &w.name, &d);
+            cx.push(app, &w.name, d);
         }
         WorkloadKind::Stateful => {
             let s = apps::StatefulSet {
-                metadata: meta::object_meta(app, &b, name.clone()),
+                metadata: meta::object_meta(cx, app, &b, name.clone()),
                 spec: apps::StatefulSetSpec {
                     replicas,
                     revision_history_limit: Some(REVISION_HISTORY),
@@ -177,11 +177,11 @@ pub fn lower(cx: &mut Cx, app: &App, w: &Workload, app_cm: Option<&str>) {
                 },
                 ..Default::default()
             };
-            cx.push(app, &w.name, &s);
+            cx.push(app, &w.name, s);
         }
         WorkloadKind::Daemon => {
             let d = apps::DaemonSet {
-                metadata: meta::object_meta(app, &b, name.clone()),
+                metadata: meta::object_meta(cx, app, &b, name.clone()),
                 spec: apps::DaemonSetSpec {
                     revision_history_limit: Some(REVISION_HISTORY),
                     selector,
@@ -190,7 +190,7 @@ pub fn lower(cx: &mut Cx, app: &App, w: &Workload, app_cm: Option<&str>) {
                 },
                 ..Default::default()
             };
-            cx.push(app, &w.name, &d);
+            cx.push(app, &w.name, d);
         }
     }
     if replicated {
@@ -249,13 +249,13 @@ fn services(cx: &mut Cx, app: &App, w: &Workload, b: &Block, name: &str) {
         .expose
         .as_ref()
         .map_or(ServiceType::ClusterIp, |e| e.service_type);
-    let selector = Some(meta::selector(app, b));
+    let m = meta::of(cx, app, b);
     let make = |name: String, t: ServiceType, headless: bool| core::Service {
-        metadata: meta::object_meta(app, b, name),
+        metadata: m.object_meta(app, name),
         spec: Some(core::ServiceSpec {
             type_: Some(service_type(t).to_owned()),
             cluster_ip: headless.then(|| "None".to_owned()),
-            selector: selector.clone(),
+            selector: Some(m.selector()),
             ports: Some(service_ports(w, t != ServiceType::ClusterIp)),
             ..Default::default()
         }),
@@ -264,16 +264,16 @@ fn services(cx: &mut Cx, app: &App, w: &Workload, b: &Block, name: &str) {
     match w.kind {
         WorkloadKind::Service => {
             let s = make(name.to_owned(), t, false);
-            cx.push(app, &w.name, &s);
+            cx.push(app, &w.name, s);
         }
         WorkloadKind::Stateful => {
             let s = make(name.to_owned(), ServiceType::ClusterIp, true);
-            cx.push(app, &w.name, &s);
+            cx.push(app, &w.name, s);
             if t != ServiceType::ClusterIp {
                 let ext = format!("{name}-external");
                 if check_name(cx, &ext, LABEL_MAX, "Service", w.loc) {
                     let s = make(ext, t, false);
-                    cx.push(app, &w.name, &s);
+                    cx.push(app, &w.name, s);
                 }
             }
         }

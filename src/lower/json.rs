@@ -1,0 +1,423 @@
+//! Compact JSON text for the hash a Job's name carries (`job::runs_hash`): the bytes
+//! `serde_json::to_writer` writes, for the part of the serde data model k8s-openapi's pod
+//! types use (structs, maps with string keys, sequences, strings, numbers, booleans,
+//! options), with less work per value: a string that needs no escape is copied as it
+//! is, separators are single-byte pushes. Strings that need escaping and numbers are
+//! written by serde_json itself. Anything else (bytes, enum variants with data) is an
+//! error, and the caller writes the whole text with serde_json instead: the text, so the
+//! hash and the Job names, never depend on which writer ran.
+
+use serde::ser::{self, Serialize};
+use std::fmt;
+
+/// A value this writer leaves to serde_json (or an error serde_json reports too).
+#[derive(Debug)]
+pub struct Unsupported;
+
+impl fmt::Display for Unsupported {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("value left to serde_json")
+    }
+}
+
+impl std::error::Error for Unsupported {}
+
+impl ser::Error for Unsupported {
+    fn custom<T: fmt::Display>(_: T) -> Self {
+        Unsupported
+    }
+}
+
+type Result<T = ()> = std::result::Result<T, Unsupported>;
+
+/// Appends the JSON text of `value` to `out`; on an error `out` holds a partial text.
+pub fn write<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) -> Result {
+    value.serialize(Ser { out })
+}
+
+/// serde_json's text of a number, string or other scalar.
+fn delegate<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) -> Result {
+    serde_json::to_writer(out, value).map_err(|_| Unsupported)
+}
+
+/// Whether some byte of `s` is escaped by serde_json: a control character (below
+/// 0x20), `"` or `\`. Eight bytes at a time: `(w - 0x0101..01 * n) & !w & 0x8080..80`
+/// is non-zero exactly when some byte of `w` is below `n` (n ≤ 128), and a byte equal
+/// to `c` is a zero byte of `w ^ (0x0101..01 * c)`.
+fn needs_escape(s: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let below = |w: u64, n: u8| w.wrapping_sub(ONES * u64::from(n)) & !w & HIGH;
+    let mut chunks = s.chunks_exact(8);
+    for c in &mut chunks {
+        let mut word = [0; 8];
+        word.copy_from_slice(c);
+        let w = u64::from_le_bytes(word);
+        if below(w, 0x20)
+            | below(w ^ (ONES * u64::from(b'"')), 1)
+            | below(w ^ (ONES * u64::from(b'\\')), 1)
+            != 0
+        {
+            return true;
+        }
+    }
+    chunks
+        .remainder()
+        .iter()
+        .any(|&b| b < 0x20 || b == b'"' || b == b'\\')
+}
+
+/// A JSON string: `"`, the text, `"` when no byte needs an escape, else serde_json's
+/// escaped text.
+fn string(out: &mut Vec<u8>, s: &str) -> Result {
+    if needs_escape(s.as_bytes()) {
+        return delegate(out, s);
+    }
+    out.reserve(s.len() + 2);
+    out.push(b'"');
+    out.extend_from_slice(s.as_bytes());
+    out.push(b'"');
+    Ok(())
+}
+
+struct Ser<'a> {
+    out: &'a mut Vec<u8>,
+}
+
+/// Where a sequence or map is, as serde_json tracks it: `Empty` when its length was
+/// given as 0 (serde_json then writes `[]` or `{}` at once and nothing at the end).
+#[derive(PartialEq, Eq)]
+enum State {
+    Empty,
+    First,
+    Rest,
+}
+
+struct Compound<'a> {
+    out: &'a mut Vec<u8>,
+    state: State,
+}
+
+impl Compound<'_> {
+    /// serde_json's `begin_array_value` / `begin_object_key`: a comma unless first.
+    fn comma(&mut self) {
+        if self.state != State::First {
+            self.out.push(b',');
+        }
+        self.state = State::Rest;
+    }
+
+    fn close(self, end: u8) -> Result {
+        if self.state != State::Empty {
+            self.out.push(end);
+        }
+        Ok(())
+    }
+}
+
+fn open(out: &mut Vec<u8>, len: Option<usize>, start: u8, end: u8) -> Compound<'_> {
+    out.push(start);
+    let state = if len == Some(0) {
+        out.push(end);
+        State::Empty
+    } else {
+        State::First
+    };
+    Compound { out, state }
+}
+
+impl<'a> ser::Serializer for Ser<'a> {
+    type Ok = ();
+    type Error = Unsupported;
+    type SerializeSeq = Compound<'a>;
+    type SerializeTuple = Compound<'a>;
+    type SerializeTupleStruct = Compound<'a>;
+    type SerializeTupleVariant = ser::Impossible<(), Unsupported>;
+    type SerializeMap = Compound<'a>;
+    type SerializeStruct = Compound<'a>;
+    type SerializeStructVariant = ser::Impossible<(), Unsupported>;
+
+    fn serialize_bool(self, v: bool) -> Result {
+        self.out
+            .extend_from_slice(if v { b"true" } else { b"false" });
+        Ok(())
+    }
+    fn serialize_i8(self, v: i8) -> Result {
+        delegate(self.out, &v)
+    }
+    fn serialize_i16(self, v: i16) -> Result {
+        delegate(self.out, &v)
+    }
+    fn serialize_i32(self, v: i32) -> Result {
+        delegate(self.out, &v)
+    }
+    fn serialize_i64(self, v: i64) -> Result {
+        delegate(self.out, &v)
+    }
+    fn serialize_i128(self, v: i128) -> Result {
+        delegate(self.out, &v)
+    }
+    fn serialize_u8(self, v: u8) -> Result {
+        delegate(self.out, &v)
+    }
+    fn serialize_u16(self, v: u16) -> Result {
+        delegate(self.out, &v)
+    }
+    fn serialize_u32(self, v: u32) -> Result {
+        delegate(self.out, &v)
+    }
+    fn serialize_u64(self, v: u64) -> Result {
+        delegate(self.out, &v)
+    }
+    fn serialize_u128(self, v: u128) -> Result {
+        delegate(self.out, &v)
+    }
+    fn serialize_f32(self, v: f32) -> Result {
+        delegate(self.out, &v)
+    }
+    fn serialize_f64(self, v: f64) -> Result {
+        delegate(self.out, &v)
+    }
+    fn serialize_char(self, v: char) -> Result {
+        string(self.out, v.encode_utf8(&mut [0; 4]))
+    }
+    fn serialize_str(self, v: &str) -> Result {
+        string(self.out, v)
+    }
+    fn serialize_bytes(self, _: &[u8]) -> Result {
+        Err(Unsupported)
+    }
+    fn serialize_none(self) -> Result {
+        self.serialize_unit()
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result {
+        value.serialize(self)
+    }
+    fn serialize_unit(self) -> Result {
+        self.out.extend_from_slice(b"null");
+        Ok(())
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> Result {
+        self.serialize_unit()
+    }
+    fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Result {
+        string(self.out, variant)
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, value: &T) -> Result {
+        value.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result {
+        Err(Unsupported)
+    }
+    fn serialize_seq(self, len: Option<usize>) -> Result<Compound<'a>> {
+        Ok(open(self.out, len, b'[', b']'))
+    }
+    fn serialize_tuple(self, len: usize) -> Result<Compound<'a>> {
+        self.serialize_seq(Some(len))
+    }
+    fn serialize_tuple_struct(self, _: &'static str, len: usize) -> Result<Compound<'a>> {
+        self.serialize_seq(Some(len))
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant> {
+        Err(Unsupported)
+    }
+    fn serialize_map(self, len: Option<usize>) -> Result<Compound<'a>> {
+        Ok(open(self.out, len, b'{', b'}'))
+    }
+    fn serialize_struct(self, name: &'static str, len: usize) -> Result<Compound<'a>> {
+        // serde_json treats its raw-value token struct specially.
+        if name.starts_with("$serde_json") {
+            return Err(Unsupported);
+        }
+        self.serialize_map(Some(len))
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant> {
+        Err(Unsupported)
+    }
+}
+
+impl ser::SerializeSeq for Compound<'_> {
+    type Ok = ();
+    type Error = Unsupported;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result {
+        self.comma();
+        value.serialize(Ser { out: self.out })
+    }
+    fn end(self) -> Result {
+        self.close(b']')
+    }
+}
+
+impl ser::SerializeTuple for Compound<'_> {
+    type Ok = ();
+    type Error = Unsupported;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result {
+        ser::SerializeSeq::serialize_element(self, value)
+    }
+    fn end(self) -> Result {
+        self.close(b']')
+    }
+}
+
+impl ser::SerializeTupleStruct for Compound<'_> {
+    type Ok = ();
+    type Error = Unsupported;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result {
+        ser::SerializeSeq::serialize_element(self, value)
+    }
+    fn end(self) -> Result {
+        self.close(b']')
+    }
+}
+
+impl ser::SerializeMap for Compound<'_> {
+    type Ok = ();
+    type Error = Unsupported;
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result {
+        self.comma();
+        // serde_json writes a string key (a `str`, `char`, unit variant, or one of these
+        // in a newtype or `Some`) as this writer does, and quotes other scalars: a key
+        // whose text does not start with `"` is left to serde_json.
+        let at = self.out.len();
+        key.serialize(Ser { out: self.out })?;
+        if self.out.get(at) == Some(&b'"') {
+            Ok(())
+        } else {
+            Err(Unsupported)
+        }
+    }
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result {
+        self.out.push(b':');
+        value.serialize(Ser { out: self.out })
+    }
+    fn end(self) -> Result {
+        self.close(b'}')
+    }
+}
+
+impl ser::SerializeStruct for Compound<'_> {
+    type Ok = ();
+    type Error = Unsupported;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result {
+        self.comma();
+        string(self.out, key)?;
+        self.out.push(b':');
+        value.serialize(Ser { out: self.out })
+    }
+    fn end(self) -> Result {
+        self.close(b'}')
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn both<T: Serialize>(value: &T) -> (Option<String>, String) {
+        let mut out = Vec::new();
+        let ours = write(&mut out, value)
+            .ok()
+            .map(|()| String::from_utf8(out).unwrap_or_default());
+        (ours, serde_json::to_string(value).unwrap_or_default())
+    }
+
+    #[test]
+    fn same_text_as_serde_json() {
+        let mut m = BTreeMap::new();
+        m.insert("a\"b".to_owned(), "x\ny\u{1}\\é\t".to_owned());
+        m.insert("plain".to_owned(), String::new());
+        let values = serde_json::json!({
+            "s": ["a", "", "\u{7f}", "\u{1f}"],
+            "n": [0, -1, 42, u64::MAX, 1.5, -0.0],
+            "b": [true, false, null],
+            "e": [[], {}],
+        });
+        for (ours, theirs) in [
+            both(&m),
+            both(&values),
+            both(&(1u8, "x", 'c', None::<i32>, Some(3i64))),
+            both(&BTreeMap::<String, i32>::new()),
+            both(&Vec::<i32>::new()),
+        ] {
+            assert_eq!(ours.as_deref(), Some(theirs.as_str()));
+        }
+    }
+
+    #[test]
+    fn every_byte_in_every_position() {
+        // Each ASCII byte at each position of a 1..=17 byte string (both the 8-byte
+        // words and the tail).
+        for len in 1..=17 {
+            for at in 0..len {
+                for b in 0u8..0x80 {
+                    let mut v = vec![b'a'; len];
+                    if let Some(x) = v.get_mut(at) {
+                        *x = b;
+                    }
+                    let s = String::from_utf8(v).unwrap_or_default();
+                    let expect = b < 0x20 || b == b'"' || b == b'\\';
+                    assert_eq!(needs_escape(s.as_bytes()), expect, "{s:?}");
+                    let (ours, theirs) = both(&s);
+                    assert_eq!(ours.as_deref(), Some(theirs.as_str()));
+                }
+            }
+        }
+        assert!(!needs_escape("é€𝄞 non-ASCII is never escaped".as_bytes()));
+    }
+
+    #[test]
+    fn non_string_keys_are_left_to_serde_json() {
+        let mut m = BTreeMap::new();
+        m.insert(1, 2);
+        let (ours, _) = both(&m);
+        assert_eq!(ours, None);
+    }
+
+    #[test]
+    fn pod_templates_hash_the_serde_json_text() {
+        use k8s_openapi::api::core::v1 as core;
+        let mut labels = BTreeMap::new();
+        labels.insert("app.kubernetes.io/name".to_owned(), "a \"b\"\n".to_owned());
+        let t = core::PodTemplateSpec {
+            metadata: Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+                labels: Some(labels),
+                ..Default::default()
+            }),
+            spec: Some(core::PodSpec {
+                containers: vec![core::Container {
+                    name: "c".to_owned(),
+                    args: Some(vec!["--x=\\y".to_owned(), String::new()]),
+                    ports: Some(vec![core::ContainerPort {
+                        container_port: 8080,
+                        ..Default::default()
+                    }]),
+                    ..Default::default()
+                }],
+                termination_grace_period_seconds: Some(30),
+                enable_service_links: Some(false),
+                ..Default::default()
+            }),
+        };
+        let (ours, theirs) = both(&t);
+        assert_eq!(ours.as_deref(), Some(theirs.as_str()));
+    }
+}
