@@ -361,17 +361,25 @@ impl<'a> P<'a> {
     /// The builder's span: pest's span with trailing whitespace and comments removed.
     /// Nodes here end on a token already, so only string text parts are trimmed, but the
     /// same code runs for every node so that both parsers agree by construction.
-    #[inline]
+    #[inline(always)]
     fn span(&self, start: usize, end: usize) -> Span {
         let b = self.b;
         let len = b.len();
-        let mut end = end;
         if b.get(end.wrapping_sub(1))
             .is_some_and(|c| !c.is_ascii_whitespace() && *c != b'/')
             && end < len
         {
             return Span::new(start.min(len), end.min(len));
         }
+        self.span_trimmed(start, end)
+    }
+
+    /// [`Self::span`] where the node may end in whitespace or a comment.
+    #[inline(never)]
+    fn span_trimmed(&self, start: usize, end: usize) -> Span {
+        let b = self.b;
+        let len = b.len();
+        let mut end = end;
         while end > start {
             let i = self.comments.partition_point(|&(_, ce)| ce < end);
             if let Some(&(cs, _)) = self.comments.get(i)
