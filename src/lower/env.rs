@@ -40,10 +40,8 @@ pub fn hashed_config_map(
     source: DataSource,
 ) -> String {
     // BTreeMap: the hash does not depend on the order keys were written in.
-    let name = format!(
-        "{base}-{}",
-        meta::content_hash(data.iter().flat_map(|(k, v)| [k.as_str(), v.as_str()]), 10)
-    );
+    let hash = meta::content_hash(data.iter().flat_map(|(k, v)| [k.as_str(), v.as_str()]), 10);
+    let name = [base, "-", &hash].concat();
     let size: usize = data.iter().map(|(k, v)| k.len() + v.len()).sum();
     if size > CONFIG_MAP_MAX_BYTES {
         cx.diags.push(
@@ -60,12 +58,12 @@ pub fn hashed_config_map(
         );
         return name;
     }
-    let cm = ConfigMap {
+    let mut cm = ConfigMap {
         metadata: meta::object_meta(cx, app, block, name.clone()),
         data: Some(data),
         ..Default::default()
     };
-    cx.push(app, block.name, cm);
+    cx.push(app, block.name, &mut cm);
     name
 }
 
@@ -86,7 +84,7 @@ pub fn app_config_map(cx: &mut Cx, app: &App) -> Option<String> {
         return None;
     }
     let block = Block::app(app);
-    let base = format!("{}-env", app.name);
+    let base = [app.name.as_str(), "-env"].concat();
     let source = DataSource {
         loc: app.loc,
         what: "the `env` values of the app",
@@ -163,13 +161,14 @@ fn config_map_ref(name: &str) -> EnvFromSource {
 /// The env of one container: the app's env overlaid with the container's own. Plain
 /// values the container sets go to its own ConfigMap `{base}-{hash10}` (listed after the
 /// app's in `envFrom`, so it wins); references go to `env`, which wins over `envFrom`.
+/// `base` is `base_parts` concatenated, built only when there is such a ConfigMap.
 pub fn container_env(
     cx: &mut Cx,
     app: &App,
     block: &Block,
     container: &Container,
     app_cm: Option<&str>,
-    base: &str,
+    base_parts: &[&str],
 ) -> ContainerEnv {
     let own = &container.env;
     let mut out = ContainerEnv::default();
@@ -194,7 +193,7 @@ pub fn container_env(
             loc: container.loc,
             what: &what,
         };
-        let name = hashed_config_map(cx, app, block, base, data, source);
+        let name = hashed_config_map(cx, app, block, &base_parts.concat(), data, source);
         out.env_from.push(config_map_ref(&name));
     }
     out

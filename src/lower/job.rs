@@ -142,12 +142,12 @@ pub fn lower_job(cx: &mut Cx, app: &App, j: &Job, app_cm: Option<&str>, slot: Op
         &pod_in(app, b, &j.container, &j.volumes, &j.scheduling, app_cm),
     );
     let hash = runs_hash(&out.template, &j.patches);
-    let name = format!("{}-{}-{hash}", app.name, j.name);
+    let name = [app.name.as_str(), "-", &j.name, "-", &hash].concat();
     // The Job controller puts the name in a label of its pods.
     if !check_name(cx, &name, LABEL_MAX, "Job", j.loc) {
         return;
     }
-    let job = batch::Job {
+    let mut job = batch::Job {
         metadata: meta::object_meta(cx, app, &b, name),
         spec: Some(batch::JobSpec {
             backoff_limit: Some(
@@ -166,7 +166,7 @@ pub fn lower_job(cx: &mut Cx, app: &App, j: &Job, app_cm: Option<&str>, slot: Op
         }),
         ..Default::default()
     };
-    cx.push(app, &j.name, job);
+    cx.push(app, &j.name, &mut job);
     if let Some(o) = cx.objects.last_mut() {
         o.run = Some(j.run);
         if let Some(slot) = slot {
@@ -196,8 +196,8 @@ fn lower_manual(cx: &mut Cx, app: &App, j: &Job, app_cm: Option<&str>) {
         &pod_in(app, b, &j.container, &j.volumes, &j.scheduling, app_cm),
     );
     let m = meta::of(cx, app, &b);
-    let cron = batch::CronJob {
-        metadata: m.object_meta(app, name),
+    let mut cron = batch::CronJob {
+        metadata: m.object_meta(cx, app, name),
         spec: batch::CronJobSpec {
             schedule: NEVER.to_owned(),
             suspend: Some(true),
@@ -206,7 +206,7 @@ fn lower_manual(cx: &mut Cx, app: &App, j: &Job, app_cm: Option<&str>) {
             failed_jobs_history_limit: Some(1),
             job_template: batch::JobTemplateSpec {
                 metadata: Some(ObjectMeta {
-                    labels: Some(m.labels()),
+                    labels: Some(m.labels(cx)),
                     annotations: m.annotations(),
                     ..Default::default()
                 }),
@@ -230,7 +230,7 @@ fn lower_manual(cx: &mut Cx, app: &App, j: &Job, app_cm: Option<&str>) {
         },
         ..Default::default()
     };
-    cx.push(app, &j.name, cron);
+    cx.push(app, &j.name, &mut cron);
     if let Some(o) = cx.objects.last_mut() {
         o.run = Some(RunPhase::Manual);
     }
@@ -257,8 +257,8 @@ pub fn lower_cron(cx: &mut Cx, app: &App, c: &Cron, app_cm: Option<&str>) {
         Some(n.map_or(default, |n| i32::try_from(n).unwrap_or(i32::MAX)))
     };
     let m = meta::of(cx, app, &b);
-    let cron = batch::CronJob {
-        metadata: m.object_meta(app, name),
+    let mut cron = batch::CronJob {
+        metadata: m.object_meta(cx, app, name),
         spec: batch::CronJobSpec {
             schedule: c.schedule.clone(),
             time_zone: c.timezone.clone(),
@@ -272,7 +272,7 @@ pub fn lower_cron(cx: &mut Cx, app: &App, c: &Cron, app_cm: Option<&str>) {
             suspend: c.suspend.then_some(true),
             job_template: batch::JobTemplateSpec {
                 metadata: Some(ObjectMeta {
-                    labels: Some(m.labels()),
+                    labels: Some(m.labels(cx)),
                     annotations: m.annotations(),
                     ..Default::default()
                 }),
@@ -292,7 +292,7 @@ pub fn lower_cron(cx: &mut Cx, app: &App, c: &Cron, app_cm: Option<&str>) {
         },
         ..Default::default()
     };
-    cx.push(app, &c.name, cron);
+    cx.push(app, &c.name, &mut cron);
 }
 
 #[cfg(test)]

@@ -5,7 +5,9 @@ use super::Cx;
 use crate::check::model::App;
 use crate::diag::{Diagnostic, codes};
 use indexmap::IndexMap;
-use k8s_openapi::api::core::v1::{Namespace, ServiceAccount};
+use k8s_openapi::api::apps::v1 as apps;
+use k8s_openapi::api::batch::v1 as batch;
+use k8s_openapi::api::core::v1::{Namespace, PodTemplateSpec, ServiceAccount};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -60,10 +62,15 @@ impl ContentHash {
         self
     }
 
-    /// The first `n` (≤ 16) lowercase hex digits.
+    /// The first `n` (≤ 16) lowercase hex digits (of the 16 of `{:016x}`).
     pub fn hex(&self, n: usize) -> String {
-        let full = format!("{:016x}", self.0);
-        full[..n.min(16)].to_owned()
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        (0..n.min(16))
+            .map(|i| {
+                let nibble = (self.0 >> (60 - 4 * i)) & 0xf;
+                char::from(DIGITS.get(nibble as usize).copied().unwrap_or(b'0'))
+            })
+            .collect()
     }
 }
 
@@ -126,7 +133,7 @@ pub fn object_name(app: &App, block: &Block) -> String {
     if block.name.is_empty() {
         app.name.clone()
     } else {
-        format!("{}-{}", app.name, block.name)
+        [app.name.as_str(), "-", block.name].concat()
     }
 }
 
@@ -234,8 +241,8 @@ impl BlockMeta {
     }
 
     /// [`labels`] of the block.
-    pub fn labels(&self) -> BTreeMap<String, String> {
-        self.labels.clone()
+    pub fn labels(&self, cx: &mut Cx) -> BTreeMap<String, String> {
+        cx.meta.pool.copy_of(&self.labels)
     }
 
     /// [`annotations`] of the block.
@@ -244,16 +251,16 @@ impl BlockMeta {
     }
 
     /// [`selector`] of the block.
-    pub fn selector(&self) -> BTreeMap<String, String> {
-        self.selector.clone()
+    pub fn selector(&self, cx: &mut Cx) -> BTreeMap<String, String> {
+        cx.meta.pool.copy_of(&self.selector)
     }
 
     /// Object metadata: name, the app's namespace, labels and annotations.
-    pub fn object_meta(&self, app: &App, name: String) -> ObjectMeta {
+    pub fn object_meta(&self, cx: &mut Cx, app: &App, name: String) -> ObjectMeta {
         ObjectMeta {
             name: Some(name),
             namespace: Some(app.namespace.clone()),
-            labels: Some(self.labels()),
+            labels: Some(self.labels(cx)),
             annotations: self.annotations(),
             ..Default::default()
         }
@@ -266,12 +273,177 @@ impl BlockMeta {
 #[derive(Debug, Default)]
 pub struct MetaCache {
     entries: Vec<([usize; 5], std::sync::Arc<BlockMeta>)>,
+    /// Label maps of written objects, for the next objects of every app.
+    pool: MapPool,
 }
 
 impl MetaCache {
     /// Forgets every block (at the start of each app: its blocks are never seen again).
     pub fn clear(&mut self) {
         self.entries.clear();
+    }
+
+    /// Keeps the label map of a written object for reuse.
+    pub fn give_back(&mut self, map: Option<BTreeMap<String, String>>) {
+        self.pool.put(map);
+    }
+}
+
+/// Label maps of objects already written, reused for the next objects. Every object
+/// carries a few label maps whose keys are the same from app to app (the standard
+/// `app.kubernetes.io/*` set): a kept map with the keys of the wanted one only needs its
+/// values overwritten, in the strings it already has, where a copy allocates every key
+/// and value and dropping the written object frees them again.
+#[derive(Debug, Default)]
+pub struct MapPool {
+    maps: Vec<BTreeMap<String, String>>,
+}
+
+impl MapPool {
+    /// At most this many maps are kept (a few objects' worth).
+    const MAX: usize = 32;
+    /// How many kept maps, most recent first, are tried for the keys of a wanted one.
+    const TRIES: usize = 8;
+
+    fn put(&mut self, map: Option<BTreeMap<String, String>>) {
+        if let Some(m) = map
+            && !m.is_empty()
+            && self.maps.len() < Self::MAX
+        {
+            self.maps.push(m);
+        }
+    }
+
+    /// A map equal to `master`: a kept map with the same keys, values overwritten, or
+    /// a copy.
+    fn copy_of(&mut self, master: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+        let n = self.maps.len();
+        let found = (n.saturating_sub(Self::TRIES)..n).rev().find(|&i| {
+            self.maps
+                .get(i)
+                .is_some_and(|m| m.len() == master.len() && m.keys().eq(master.keys()))
+        });
+        let Some(i) = found else {
+            return master.clone();
+        };
+        let mut m = self.maps.swap_remove(i);
+        // Same keys, so the same order: value for value.
+        for (v, from) in m.values_mut().zip(master.values()) {
+            v.clone_from(from);
+        }
+        m
+    }
+}
+
+/// An object that gives its label maps back to the [`MapPool`] once it is written
+/// ([`Cx::push`]).
+pub trait GiveBack {
+    /// Moves the object's label maps to `cache`.
+    fn give_back(&mut self, cache: &mut MetaCache);
+}
+
+fn give_back_selector(cache: &mut MetaCache, s: Option<&mut LabelSelector>) {
+    if let Some(s) = s {
+        cache.give_back(s.match_labels.take());
+    }
+}
+
+fn give_back_template(cache: &mut MetaCache, t: &mut PodTemplateSpec) {
+    if let Some(m) = &mut t.metadata {
+        cache.give_back(m.labels.take());
+    }
+    let terms = t
+        .spec
+        .as_mut()
+        .and_then(|s| s.affinity.as_mut())
+        .and_then(|a| a.pod_anti_affinity.as_mut())
+        .and_then(|a| {
+            a.preferred_during_scheduling_ignored_during_execution
+                .as_mut()
+        });
+    for term in terms.into_iter().flatten() {
+        give_back_selector(cache, term.pod_affinity_term.label_selector.as_mut());
+    }
+}
+
+/// Objects whose only label map is in their metadata.
+macro_rules! give_back_metadata {
+    ($($t:ty),* $(,)?) => {
+        $(impl GiveBack for $t {
+            fn give_back(&mut self, cache: &mut MetaCache) {
+                cache.give_back(self.metadata.labels.take());
+            }
+        })*
+    };
+}
+
+give_back_metadata!(
+    Namespace,
+    ServiceAccount,
+    k8s_openapi::api::core::v1::ConfigMap,
+    k8s_openapi::api::core::v1::PersistentVolumeClaim,
+    k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler,
+    k8s_openapi::api::networking::v1::Ingress,
+);
+
+/// Workloads: metadata, selector, pod template.
+macro_rules! give_back_workload {
+    ($($t:ty),* $(,)?) => {
+        $(impl GiveBack for $t {
+            fn give_back(&mut self, cache: &mut MetaCache) {
+                cache.give_back(self.metadata.labels.take());
+                give_back_selector(cache, Some(&mut self.spec.selector));
+                give_back_template(cache, &mut self.spec.template);
+            }
+        })*
+    };
+}
+
+give_back_workload!(apps::Deployment, apps::StatefulSet, apps::DaemonSet);
+
+impl GiveBack for batch::Job {
+    fn give_back(&mut self, cache: &mut MetaCache) {
+        cache.give_back(self.metadata.labels.take());
+        if let Some(spec) = &mut self.spec {
+            give_back_template(cache, &mut spec.template);
+        }
+    }
+}
+
+impl GiveBack for batch::CronJob {
+    fn give_back(&mut self, cache: &mut MetaCache) {
+        cache.give_back(self.metadata.labels.take());
+        let t = &mut self.spec.job_template;
+        if let Some(m) = &mut t.metadata {
+            cache.give_back(m.labels.take());
+        }
+        if let Some(spec) = &mut t.spec {
+            give_back_template(cache, &mut spec.template);
+        }
+    }
+}
+
+impl GiveBack for k8s_openapi::api::core::v1::Service {
+    fn give_back(&mut self, cache: &mut MetaCache) {
+        cache.give_back(self.metadata.labels.take());
+        cache.give_back(self.spec.as_mut().and_then(|s| s.selector.take()));
+    }
+}
+
+impl GiveBack for k8s_openapi::api::policy::v1::PodDisruptionBudget {
+    fn give_back(&mut self, cache: &mut MetaCache) {
+        cache.give_back(self.metadata.labels.take());
+        give_back_selector(cache, self.spec.as_mut().and_then(|s| s.selector.as_mut()));
+    }
+}
+
+impl GiveBack for k8s_openapi::api::networking::v1::NetworkPolicy {
+    fn give_back(&mut self, cache: &mut MetaCache) {
+        cache.give_back(self.metadata.labels.take());
+        give_back_selector(
+            cache,
+            self.spec.as_mut().and_then(|s| s.pod_selector.as_mut()),
+        );
     }
 }
 
@@ -294,7 +466,7 @@ pub fn of(cx: &mut Cx, app: &App, block: &Block) -> std::sync::Arc<BlockMeta> {
 
 /// Object metadata: name, the app's namespace, labels and annotations.
 pub fn object_meta(cx: &mut Cx, app: &App, block: &Block, name: String) -> ObjectMeta {
-    of(cx, app, block).object_meta(app, name)
+    of(cx, app, block).object_meta(cx, app, name)
 }
 
 /// Warnings about metadata that only show once labels are assembled: a label that
@@ -369,7 +541,7 @@ pub fn namespace(cx: &mut Cx, app: &App, level: PssLevel) {
     }
     let block = Block::app(app);
     let m = of(cx, app, &block);
-    let mut labels = m.labels();
+    let mut labels = m.labels(cx);
     // The Namespace is an instance of its own: both always present in `labels`.
     for key in [INSTANCE, NAME] {
         if let Some(v) = labels.get_mut(key) {
@@ -388,7 +560,7 @@ pub fn namespace(cx: &mut Cx, app: &App, level: PssLevel) {
         "pod-security.kubernetes.io/warn".to_owned(),
         "restricted".to_owned(),
     );
-    let ns = Namespace {
+    let mut ns = Namespace {
         metadata: ObjectMeta {
             name: Some(app.namespace.clone()),
             labels: Some(labels),
@@ -397,19 +569,19 @@ pub fn namespace(cx: &mut Cx, app: &App, level: PssLevel) {
         },
         ..Default::default()
     };
-    cx.push(app, "", ns);
+    cx.push(app, "", &mut ns);
 }
 
 /// One ServiceAccount per app, without an automatically mounted token: pods that need
 /// the API opt in with `security { service_account_token = true }`.
 pub fn service_account(cx: &mut Cx, app: &App) {
     let block = Block::app(app);
-    let sa = ServiceAccount {
+    let mut sa = ServiceAccount {
         metadata: object_meta(cx, app, &block, app.name.clone()),
         automount_service_account_token: Some(false),
         ..Default::default()
     };
-    cx.push(app, "", sa);
+    cx.push(app, "", &mut sa);
 }
 
 /// Kinds that are not namespaced (a raw object of these kinds gets no namespace).
@@ -458,6 +630,11 @@ mod tests {
         assert_eq!(content_hash(["a", "bc"], 16), "ba1e1f0e0704d8ea");
         assert_ne!(content_hash(["a", "bc"], 10), content_hash(["ab", "c"], 10));
         assert_eq!(content_hash(["x"], 8).len(), 8);
+        let mut h = ContentHash::default();
+        h.str("a").str("bc");
+        assert_eq!(h.hex(16), format!("{:016x}", h.0));
+        assert_eq!(h.hex(20), h.hex(16));
+        assert_eq!(h.hex(3), format!("{:016x}", h.0)[..3]);
     }
 
     #[test]

@@ -339,15 +339,19 @@ impl Cx {
     }
 
     /// Adds a typed object generated from `block` of `app`: serialized once to JSON, or
-    /// in text mode straight to its YAML document. Takes the object so that text mode
-    /// moves its name and namespace into the [`Object`] instead of copying them.
-    pub fn push<T>(&mut self, app: &App, block: &str, mut object: T)
+    /// in text mode straight to its YAML document. The object is then emptied of what
+    /// can be reused: text mode moves its name and namespace into the [`Object`], and
+    /// its label maps are kept for the next objects ([`meta::GiveBack`]).
+    pub fn push<T>(&mut self, app: &App, block: &str, object: &mut T)
     where
-        T: serde::Serialize + k8s_openapi::Resource + k8s_openapi::Metadata<Ty = ObjectMeta>,
+        T: serde::Serialize
+            + k8s_openapi::Resource
+            + k8s_openapi::Metadata<Ty = ObjectMeta>
+            + meta::GiveBack,
     {
         if let Some(t) = &mut self.text {
             let start = t.buf.len();
-            crate::emit::typed_to_yaml(&mut t.buf, &object);
+            crate::emit::typed_to_yaml(&mut t.buf, &*object);
             t.ranges.push((start, t.buf.len()));
             let meta = object.metadata_mut();
             self.objects.push(Object {
@@ -361,9 +365,12 @@ impl Cx {
                 step: 0,
                 value: Value::Null,
             });
+            object.give_back(&mut self.meta);
             return;
         }
-        match serde_json::to_value(&object) {
+        let value = serde_json::to_value(&*object);
+        object.give_back(&mut self.meta);
+        match value {
             Ok(value) => {
                 let value = conventional_order(value);
                 self.objects

@@ -90,7 +90,7 @@ fn ingress(cx: &mut Cx, app: &App, b: &Block, spec: IngressSpec) {
             },
         })
         .collect();
-    let i = net::Ingress {
+    let mut i = net::Ingress {
         metadata,
         spec: Some(net::IngressSpec {
             ingress_class_name: Some(spec.class.to_owned()),
@@ -108,7 +108,7 @@ fn ingress(cx: &mut Cx, app: &App, b: &Block, spec: IngressSpec) {
         }),
         ..Default::default()
     };
-    cx.push(app, b.name, i);
+    cx.push(app, b.name, &mut i);
 }
 
 fn main_port(w: &Workload) -> Option<String> {
@@ -183,7 +183,7 @@ fn pods(cx: &mut Cx, app: &App, w: &Workload) -> net::NetworkPolicyPeer {
 /// The pods of a job or cron (selected by the labels its pod template carries).
 fn block_pods(cx: &mut Cx, app: &App, b: &Block) -> net::NetworkPolicyPeer {
     net::NetworkPolicyPeer {
-        pod_selector: Some(meta::label_selector(meta::of(cx, app, b).selector())),
+        pod_selector: Some(meta::label_selector(meta::of(cx, app, b).selector(cx))),
         ..Default::default()
     }
 }
@@ -256,7 +256,7 @@ fn policy(
     if egress.is_some() {
         types.push("Egress".to_owned());
     }
-    let p = net::NetworkPolicy {
+    let mut p = net::NetworkPolicy {
         metadata: meta::object_meta(cx, app, b, meta::object_name(app, b)),
         spec: Some(net::NetworkPolicySpec {
             pod_selector: Some(pod_selector),
@@ -266,7 +266,7 @@ fn policy(
             egress: egress.filter(|r| !r.is_empty()),
         }),
     };
-    cx.push(app, b.name, p);
+    cx.push(app, b.name, &mut p);
 }
 
 /// Every NetworkPolicy of an app: `{app}` denies by default, `{app}-{block}` allows.
@@ -336,7 +336,7 @@ pub fn policies(cx: &mut Cx, app: &App) {
         if ingress.is_empty() && egress.is_none() {
             continue;
         }
-        let selector = meta::label_selector(meta::of(cx, app, &b).selector());
+        let selector = meta::label_selector(meta::of(cx, app, &b).selector(cx));
         policy(
             cx,
             app,
@@ -358,7 +358,7 @@ pub fn policies(cx: &mut Cx, app: &App) {
                     .map(|c| (super::job::cron_block(c), &c.talks_to)),
             );
         for (b, talks_to) in blocks {
-            let selector = meta::label_selector(meta::of(cx, app, &b).selector());
+            let selector = meta::label_selector(meta::of(cx, app, &b).selector(cx));
             let egress = egress_rules(cx, app, talks_to);
             policy(cx, app, &b, selector, None, Some(egress));
         }

@@ -404,7 +404,7 @@ pub fn pod(cx: &mut Cx, p: &PodIn) -> PodOut {
                     continue;
                 }
                 let name = format!("{base}-{}", v.name);
-                let pvc = claim(
+                let mut pvc = claim(
                     cx,
                     app,
                     &p.block,
@@ -413,7 +413,7 @@ pub fn pod(cx: &mut Cx, p: &PodIn) -> PodOut {
                     storage_class,
                     false,
                 );
-                cx.push(app, p.block.name, pvc);
+                cx.push(app, p.block.name, &mut pvc);
                 owns_claim = true;
                 vol.persistent_volume_claim = Some(core::PersistentVolumeClaimVolumeSource {
                     claim_name: name,
@@ -474,11 +474,12 @@ pub fn pod(cx: &mut Cx, p: &PodIn) -> PodOut {
     let mut needs_tmp = false;
     let mut build = |cx: &mut Cx, c: &Container, role: Role| -> core::Container {
         let sec = merged(&app.security, &c.security);
-        let cm_base = match role {
-            Role::Main => format!("{base}-env"),
-            _ => format!("{base}-{}-env", c.name),
+        // The name of the container's own env ConfigMap, before its hash.
+        let cm_base: &[&str] = match role {
+            Role::Main => &[&base, "-env"],
+            _ => &[&base, "-", &c.name, "-env"],
         };
-        let env = env::container_env(cx, app, &p.block, c, p.app_cm, &cm_base);
+        let env = env::container_env(cx, app, &p.block, c, p.app_cm, cm_base);
         let image = c.image.as_ref().unwrap_or(&app.image);
         let mut mounts: Vec<core::VolumeMount> = p
             .volumes
@@ -585,7 +586,7 @@ pub fn pod(cx: &mut Cx, p: &PodIn) -> PodOut {
                 core::WeightedPodAffinityTerm {
                     weight: 100,
                     pod_affinity_term: core::PodAffinityTerm {
-                        label_selector: Some(meta::label_selector(m.selector())),
+                        label_selector: Some(meta::label_selector(m.selector(cx))),
                         topology_key: "kubernetes.io/hostname".to_owned(),
                         ..Default::default()
                     },
@@ -625,7 +626,7 @@ pub fn pod(cx: &mut Cx, p: &PodIn) -> PodOut {
     PodOut {
         template: core::PodTemplateSpec {
             metadata: Some(ObjectMeta {
-                labels: Some(m.labels()),
+                labels: Some(m.labels(cx)),
                 annotations: m.annotations(),
                 ..Default::default()
             }),
@@ -660,7 +661,7 @@ fn claim(
     let mut requests = BTreeMap::new();
     requests.insert("storage".to_owned(), quantity(size));
     let metadata = if template {
-        let mut labels = meta::of(cx, app, block).selector();
+        let mut labels = meta::of(cx, app, block).selector(cx);
         labels.insert(meta::PART_OF.to_owned(), app.name.clone());
         labels.insert(meta::MANAGED_BY.to_owned(), "kiln".to_owned());
         ObjectMeta {

@@ -43,7 +43,7 @@ pub fn autoscaler(cx: &mut Cx, app: &App, w: &Workload, b: &Block, name: &str) {
     } else {
         "Deployment"
     };
-    let h = hpa::HorizontalPodAutoscaler {
+    let mut h = hpa::HorizontalPodAutoscaler {
         metadata: meta::object_meta(cx, app, b, name.to_owned()),
         spec: hpa::HorizontalPodAutoscalerSpec {
             scale_target_ref: hpa::CrossVersionObjectReference {
@@ -58,7 +58,7 @@ pub fn autoscaler(cx: &mut Cx, app: &App, w: &Workload, b: &Block, name: &str) {
         },
         ..Default::default()
     };
-    cx.push(app, &w.name, h);
+    cx.push(app, &w.name, &mut h);
 }
 
 /// A PDB allowing one pod at a time to be evicted, for workloads with ≥ 2 replicas: a
@@ -68,16 +68,16 @@ pub fn disruption_budget(cx: &mut Cx, app: &App, w: &Workload, b: &Block, name: 
         return;
     }
     let m = meta::of(cx, app, b);
-    let p = policy::PodDisruptionBudget {
-        metadata: m.object_meta(app, name.to_owned()),
+    let mut p = policy::PodDisruptionBudget {
+        metadata: m.object_meta(cx, app, name.to_owned()),
         spec: Some(policy::PodDisruptionBudgetSpec {
             max_unavailable: Some(IntOrString::Int(1)),
-            selector: Some(meta::label_selector(m.selector())),
+            selector: Some(meta::label_selector(m.selector(cx))),
             // A crash-looping pod must not block a node drain.
             unhealthy_pod_eviction_policy: Some("AlwaysAllow".to_owned()),
             ..Default::default()
         }),
         ..Default::default()
     };
-    cx.push(app, &w.name, p);
+    cx.push(app, &w.name, &mut p);
 }

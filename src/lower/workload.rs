@@ -102,7 +102,7 @@ pub fn lower(cx: &mut Cx, app: &App, w: &Workload, app_cm: Option<&str>) {
             daemon: w.kind == WorkloadKind::Daemon,
         },
     );
-    let selector = meta::label_selector(meta::of(cx, app, &b).selector());
+    let selector = meta::label_selector(meta::of(cx, app, &b).selector(cx));
     // With an autoscaler, `replicas` is left out so `kubectl apply` does not reset the
     // count the autoscaler chose.
     let replicas = if w.autoscale.is_some() {
@@ -148,7 +148,7 @@ pub fn lower(cx: &mut Cx, app: &App, w: &Workload, app_cm: Option<&str>) {
             } else {
                 None
             };
-            let d = apps::Deployment {
+            let mut d = apps::Deployment {
                 metadata: meta::object_meta(cx, app, &b, name.clone()),
                 spec: apps::DeploymentSpec {
                     replicas,
@@ -160,10 +160,10 @@ pub fn lower(cx: &mut Cx, app: &App, w: &Workload, app_cm: Option<&str>) {
                 },
                 ..Default::default()
             };
-            cx.push(app, &w.name, d);
+            cx.push(app, &w.name, &mut d);
         }
         WorkloadKind::Stateful => {
-            let s = apps::StatefulSet {
+            let mut s = apps::StatefulSet {
                 metadata: meta::object_meta(cx, app, &b, name.clone()),
                 spec: apps::StatefulSetSpec {
                     replicas,
@@ -177,10 +177,10 @@ pub fn lower(cx: &mut Cx, app: &App, w: &Workload, app_cm: Option<&str>) {
                 },
                 ..Default::default()
             };
-            cx.push(app, &w.name, s);
+            cx.push(app, &w.name, &mut s);
         }
         WorkloadKind::Daemon => {
-            let d = apps::DaemonSet {
+            let mut d = apps::DaemonSet {
                 metadata: meta::object_meta(cx, app, &b, name.clone()),
                 spec: apps::DaemonSetSpec {
                     revision_history_limit: Some(REVISION_HISTORY),
@@ -190,7 +190,7 @@ pub fn lower(cx: &mut Cx, app: &App, w: &Workload, app_cm: Option<&str>) {
                 },
                 ..Default::default()
             };
-            cx.push(app, &w.name, d);
+            cx.push(app, &w.name, &mut d);
         }
     }
     if replicated {
@@ -250,12 +250,12 @@ fn services(cx: &mut Cx, app: &App, w: &Workload, b: &Block, name: &str) {
         .as_ref()
         .map_or(ServiceType::ClusterIp, |e| e.service_type);
     let m = meta::of(cx, app, b);
-    let make = |name: String, t: ServiceType, headless: bool| core::Service {
-        metadata: m.object_meta(app, name),
+    let make = |cx: &mut Cx, name: String, t: ServiceType, headless: bool| core::Service {
+        metadata: m.object_meta(cx, app, name),
         spec: Some(core::ServiceSpec {
             type_: Some(service_type(t).to_owned()),
             cluster_ip: headless.then(|| "None".to_owned()),
-            selector: Some(m.selector()),
+            selector: Some(m.selector(cx)),
             ports: Some(service_ports(w, t != ServiceType::ClusterIp)),
             ..Default::default()
         }),
@@ -263,17 +263,17 @@ fn services(cx: &mut Cx, app: &App, w: &Workload, b: &Block, name: &str) {
     };
     match w.kind {
         WorkloadKind::Service => {
-            let s = make(name.to_owned(), t, false);
-            cx.push(app, &w.name, s);
+            let mut s = make(cx, name.to_owned(), t, false);
+            cx.push(app, &w.name, &mut s);
         }
         WorkloadKind::Stateful => {
-            let s = make(name.to_owned(), ServiceType::ClusterIp, true);
-            cx.push(app, &w.name, s);
+            let mut s = make(cx, name.to_owned(), ServiceType::ClusterIp, true);
+            cx.push(app, &w.name, &mut s);
             if t != ServiceType::ClusterIp {
                 let ext = format!("{name}-external");
                 if check_name(cx, &ext, LABEL_MAX, "Service", w.loc) {
-                    let s = make(ext, t, false);
-                    cx.push(app, &w.name, s);
+                    let mut s = make(cx, ext, t, false);
+                    cx.push(app, &w.name, &mut s);
                 }
             }
         }
