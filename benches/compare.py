@@ -7,8 +7,8 @@ the peers by their own gen/verify.py, kiln by verify_kiln below), then RUNS roun
 which every tool runs once, in turn (A B C A B C ...), so that host noise hits all
 tools alike. Each run is one fork/exec with stdout to /dev/null (cdk8s writes its file
 as `cdk8s synth` does); wall time is measured around it with a monotonic clock, and
-user+sys time and peak RSS are those GNU time (`/usr/bin/time`, which forks the tool)
-reads from wait4(2) for the tool's process.
+peak RSS is what GNU time (`/usr/bin/time`, which forks the tool) reads from wait4(2)
+for the tool's process; user+sys time is wait4's for `time`, which includes the tool's.
 
 Why not wait4 here directly: posix_spawn starts the child with CLONE_VM|CLONE_VFORK, and
 Linux carries the high-water RSS of the address space replaced at exec into the new
@@ -46,18 +46,19 @@ def run_once(argv, cwd, stdout_path=os.devnull):
     """One run: (wall s, cpu s, peak RSS MiB, exit status)."""
     with tempfile.NamedTemporaryFile("r", suffix=".time") as usage, \
             open(stdout_path, "wb") as out, open(os.devnull, "wb") as err:
-        timed = [GNU_TIME, "-f", "%M %U %S", "-o", usage.name, *argv]
+        timed = [GNU_TIME, "-f", "%M", "-o", usage.name, *argv]
         t0 = time.perf_counter_ns()
         pid = os.posix_spawnp(timed[0], timed, os.environ, file_actions=[
             (os.POSIX_SPAWN_DUP2, out.fileno(), 1),
             (os.POSIX_SPAWN_DUP2, err.fileno(), 2),
         ]) if cwd is None else spawn_in(timed, cwd, out, err)
-        _, status, _ = os.wait4(pid, 0)
+        _, status, ru = os.wait4(pid, 0)
         t1 = time.perf_counter_ns()
         # The last line: `time` puts "Command exited with non-zero status N" before it.
-        fields = usage.read().split("\n")[-2].split()
-        rss_kib, user, sys_ = int(fields[0]), float(fields[1]), float(fields[2])
-    return ((t1 - t0) / 1e9, user + sys_, rss_kib / 1024,
+        rss_kib = int(usage.read().split("\n")[-2].split()[0])
+    # CPU time from wait4: `time`'s own rusage includes the tool it reaped, to the
+    # microsecond (GNU time prints 10 ms steps); `time` itself uses next to nothing.
+    return ((t1 - t0) / 1e9, ru.ru_utime + ru.ru_stime, rss_kib / 1024,
             os.waitstatus_to_exitcode(status))
 
 
