@@ -597,6 +597,26 @@ pub fn typed_to_yaml<T: serde::Serialize + ?Sized>(out: &mut String, value: &T) 
     }
 }
 
+/// The error of kiln's own serde `Serializer`s (the direct YAML writer here, the Job
+/// hash's JSON writer in `lower::json`): a form the writer does not handle, so the
+/// caller falls back to the general writer and the text cannot differ.
+#[derive(Debug)]
+pub struct Unsupported;
+
+impl std::fmt::Display for Unsupported {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("left to the general writer")
+    }
+}
+
+impl std::error::Error for Unsupported {}
+
+impl serde::ser::Error for Unsupported {
+    fn custom<M: std::fmt::Display>(_: M) -> Self {
+        Unsupported
+    }
+}
+
 /// The serde `Serializer` behind [`typed_to_yaml`]. It mirrors [`write_document`]: a
 /// mapping or sequence is only known to be empty (`{}`, `[]` on the key's line) once it
 /// ends, so the line break after its key is written when its first entry comes.
@@ -605,7 +625,6 @@ mod typed {
     use serde::ser::{self, Serialize};
     use std::borrow::Cow;
     use std::cell::Cell;
-    use std::fmt;
 
     /// Slots of [`KeyCache`].
     const SLOTS: usize = 1024;
@@ -765,21 +784,7 @@ mod typed {
         e.text.push(':');
     }
 
-    /// Anything the direct writer does not handle; the caller falls back to the tree.
-    #[derive(Debug)]
-    pub struct Unsupported;
-
-    impl fmt::Display for Unsupported {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("not written directly")
-        }
-    }
-    impl std::error::Error for Unsupported {}
-    impl ser::Error for Unsupported {
-        fn custom<M: fmt::Display>(_: M) -> Self {
-            Unsupported
-        }
-    }
+    use super::Unsupported;
 
     type Res = Result<(), Unsupported>;
 

@@ -15,26 +15,7 @@ use std::path::Path;
 /// Every `.kiln` file of the fixtures and examples, and the committed workload.
 fn corpus() -> Vec<(String, String)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut out = Vec::new();
-    for dir in ["tests/fixtures/syntax", "tests/fixtures/check", "examples"] {
-        let mut stack = vec![root.join(dir)];
-        while let Some(d) = stack.pop() {
-            let Ok(rd) = std::fs::read_dir(&d) else {
-                continue;
-            };
-            for e in rd.flatten() {
-                let p = e.path();
-                if p.is_dir() {
-                    stack.push(p);
-                } else if p.extension().is_some_and(|x| x == "kiln")
-                    && let Ok(t) = std::fs::read_to_string(&p)
-                {
-                    out.push((p.display().to_string(), t));
-                }
-            }
-        }
-    }
-    out.sort();
+    let mut out = testing::corpus();
     assert!(out.len() > 20, "the corpus is missing: {}", out.len());
     let n100 = root.join("benches/workload/n100.kiln");
     out.push((

@@ -7,26 +7,9 @@
 //! error, and the caller writes the whole text with serde_json instead: the text, so the
 //! hash and the Job names, never depend on which writer ran.
 
+// A value this writer leaves to serde_json (or an error serde_json reports too).
+use crate::emit::Unsupported;
 use serde::ser::{self, Serialize};
-use std::fmt;
-
-/// A value this writer leaves to serde_json (or an error serde_json reports too).
-#[derive(Debug)]
-pub struct Unsupported;
-
-impl fmt::Display for Unsupported {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("value left to serde_json")
-    }
-}
-
-impl std::error::Error for Unsupported {}
-
-impl ser::Error for Unsupported {
-    fn custom<T: fmt::Display>(_: T) -> Self {
-        Unsupported
-    }
-}
 
 type Result<T = ()> = std::result::Result<T, Unsupported>;
 

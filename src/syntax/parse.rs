@@ -296,6 +296,33 @@ pub mod testing {
     pub fn pest(file: FileId, text: &str) -> (ast::File, Diagnostics) {
         super::parse_with(file, text, false)
     }
+
+    /// Every `.kiln` file of the syntax and check fixtures and of the examples, as (path,
+    /// text), sorted: the corpus the parser comparisons run on.
+    pub fn corpus() -> Vec<(String, String)> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut out = Vec::new();
+        for dir in ["tests/fixtures/syntax", "tests/fixtures/check", "examples"] {
+            let mut stack = vec![root.join(dir)];
+            while let Some(d) = stack.pop() {
+                let Ok(rd) = std::fs::read_dir(&d) else {
+                    continue;
+                };
+                for e in rd.flatten() {
+                    let p = e.path();
+                    if p.is_dir() {
+                        stack.push(p);
+                    } else if p.extension().is_some_and(|x| x == "kiln")
+                        && let Ok(t) = std::fs::read_to_string(&p)
+                    {
+                        out.push((p.display().to_string(), t));
+                    }
+                }
+            }
+        }
+        out.sort();
+        out
+    }
 }
 
 /// Widens every label to whole characters of `text`. Recovery works on bytes, so a label
