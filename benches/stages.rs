@@ -31,7 +31,7 @@ use std::sync::{Mutex, OnceLock};
 // The allocator of the `kiln` binary (src/main.rs), so that the stages cost here what
 // they cost in `kiln compile`.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: kiln::alloc::Allocator = kiln::alloc::Allocator;
 
 fn main() {
     divan::main();

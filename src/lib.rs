@@ -6,6 +6,7 @@
 //! (deterministic YAML). The CLI, the diff and the language server all call the functions
 //! in this file; none of them parses or checks on its own.
 
+pub mod alloc;
 pub mod check;
 pub mod cli;
 pub mod diag;
