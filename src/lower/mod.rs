@@ -181,7 +181,10 @@ pub fn lower_to_yaml(
         .apps
         .par_chunks(per_run)
         .zip(namespaces.first.par_chunks(per_run))
-        .map(|(apps, first)| {
+        .enumerate()
+        .map(|(run, (apps, first))| {
+            // The first document of the stream has no `---` before it.
+            let mut separate = run > 0;
             let mut cx = Cx::new(kube, apps.len() * 8);
             let mut texts = Texts::default();
             let mut out = String::new();
@@ -219,7 +222,10 @@ pub fn lower_to_yaml(
                         .get(i)
                         .and_then(|&(s, e)| texts.buf.get(s..e))
                         .unwrap_or_default();
-                    out.push_str("---\n");
+                    if separate {
+                        out.push_str("---\n");
+                    }
+                    separate = true;
                     out.push_str(text);
                 }
                 texts.buf.clear();
@@ -230,16 +236,18 @@ pub fn lower_to_yaml(
         .collect();
     let mut cx = Cx::new(kube, runs.iter().map(|(c, _)| c.objects.len()).sum());
     let mut parts = Vec::with_capacity(runs.len());
-    for (c, text) in runs {
+    for (run, (c, mut text)) in runs.into_iter().enumerate() {
         cx.objects.extend(c.objects);
         cx.diags.extend(c.diags.0);
-        if !text.is_empty() {
-            parts.push(text);
+        if text.is_empty() {
+            continue;
         }
-    }
-    // The first document of the stream has no `---` before it.
-    if let Some(first) = parts.first_mut() {
-        first.drain(..4);
+        if parts.is_empty() && run > 0 {
+            // The first run wrote nothing, so this one starts the stream: only then is a
+            // `---` removed, which moves the whole piece.
+            text.drain(..4);
+        }
+        parts.push(text);
     }
     check_duplicates(&mut cx, model);
     if cx.diags.has_errors() {
