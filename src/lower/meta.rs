@@ -157,27 +157,6 @@ pub fn version(app: &App) -> Option<&str> {
     valid_label_value(v).then_some(v)
 }
 
-/// The labels that select a block's pods: only labels that never change over the life
-/// of the block (a Deployment's selector is immutable): the app instance and the block.
-pub fn selector(app: &App, block: &Block) -> BTreeMap<String, String> {
-    // Entries in key order (component < instance < name), which `from_iter` builds
-    // without searching the map once per key.
-    let mut m = Vec::with_capacity(3);
-    if !block.name.is_empty() {
-        m.push((COMPONENT.to_owned(), block.name.to_owned()));
-    }
-    m.push((INSTANCE.to_owned(), app.name.clone()));
-    m.push((NAME.to_owned(), app.name.clone()));
-    BTreeMap::from_iter(m)
-}
-
-/// The labels that select every pod of an app (NetworkPolicies' default deny).
-pub fn app_selector(app: &App) -> BTreeMap<String, String> {
-    let mut m = BTreeMap::new();
-    m.insert(INSTANCE.to_owned(), app.name.clone());
-    m
-}
-
 /// A `LabelSelector` with `matchLabels` only.
 pub fn label_selector(labels: BTreeMap<String, String>) -> LabelSelector {
     LabelSelector {
@@ -220,6 +199,44 @@ pub fn annotations(app: &App, block: &Block) -> Option<BTreeMap<String, String>>
     (!m.is_empty()).then_some(m)
 }
 
+/// At most eight label entries, borrowed, in key order (the standard set of a block, its
+/// selector, a Namespace's labels), gathered without allocating.
+#[derive(Default)]
+struct Pairs<'a> {
+    items: [(&'a str, &'a str); 8],
+    len: usize,
+}
+
+impl<'a> Pairs<'a> {
+    fn push(&mut self, k: &'a str, v: &'a str) {
+        if let Some(slot) = self.items.get_mut(self.len) {
+            *slot = (k, v);
+            self.len += 1;
+        }
+    }
+
+    fn as_slice(&self) -> &[(&'a str, &'a str)] {
+        self.items.get(..self.len).unwrap_or_default()
+    }
+}
+
+/// The standard `app.kubernetes.io/*` labels of a block, in key order (component <
+/// instance < managed-by < name < part-of < version).
+fn std_pairs<'a>(app: &'a App, block: &Block<'a>, version: Option<&'a str>) -> Pairs<'a> {
+    let mut p = Pairs::default();
+    if !block.name.is_empty() {
+        p.push(COMPONENT, block.name);
+    }
+    p.push(INSTANCE, &app.name);
+    p.push(MANAGED_BY, "kiln");
+    p.push(NAME, &app.name);
+    p.push(PART_OF, &app.name);
+    if let Some(v) = version {
+        p.push(VERSION, v);
+    }
+    p
+}
+
 /// The label and annotation maps of one block, built once and copied into each of its
 /// objects: a block's Deployment, pod template, Service, PodDisruptionBudget and
 /// NetworkPolicy carry the same maps, and building a map (key comparisons, one
@@ -232,11 +249,25 @@ pub struct BlockMeta {
 }
 
 impl BlockMeta {
-    fn new(app: &App, block: &Block) -> BlockMeta {
+    fn new(app: &App, block: &Block, pool: &mut MapPool) -> BlockMeta {
+        let version = version(app);
+        let std_labels = std_pairs(app, block, version);
+        let labels = if app.labels.is_empty() && block.labels.is_empty() {
+            // Only the standard set: the maps of the previous app's blocks have its keys.
+            pool.from_sorted(std_labels.as_slice())
+        } else {
+            labels(app, block)
+        };
+        let mut sel = Pairs::default();
+        if !block.name.is_empty() {
+            sel.push(COMPONENT, block.name);
+        }
+        sel.push(INSTANCE, &app.name);
+        sel.push(NAME, &app.name);
         BlockMeta {
-            labels: labels(app, block),
+            labels,
             annotations: annotations(app, block),
-            selector: selector(app, block),
+            selector: pool.from_sorted(sel.as_slice()),
         }
     }
 
@@ -250,7 +281,9 @@ impl BlockMeta {
         self.annotations.clone()
     }
 
-    /// [`selector`] of the block.
+    /// The labels that select the block's pods: only labels that never change over the
+    /// life of the block (a Deployment's selector is immutable): the app instance and the
+    /// block.
     pub fn selector(&self, cx: &mut Cx) -> BTreeMap<String, String> {
         cx.meta.pool.copy_of(&self.selector)
     }
@@ -280,7 +313,21 @@ pub struct MetaCache {
 impl MetaCache {
     /// Forgets every block (at the start of each app: its blocks are never seen again).
     pub fn clear(&mut self) {
-        self.entries.clear();
+        // The maps of the blocks go back to the pool: the next app's blocks have the
+        // same keys, and only their values are rewritten.
+        for (_, m) in self.entries.drain(..) {
+            if let Ok(m) = std::sync::Arc::try_unwrap(m) {
+                self.pool.put(Some(m.labels));
+                self.pool.put(Some(m.selector));
+                self.pool.put(m.annotations);
+            }
+        }
+    }
+
+    /// A label map with exactly `entries` (in key order, keys unique), from the pool
+    /// when it can.
+    pub fn map_of(&mut self, entries: &[(&str, &str)]) -> BTreeMap<String, String> {
+        self.pool.from_sorted(entries)
     }
 
     /// Keeps the label map of a written object for reuse.
@@ -308,10 +355,38 @@ impl MapPool {
     fn put(&mut self, map: Option<BTreeMap<String, String>>) {
         if let Some(m) = map
             && !m.is_empty()
-            && self.maps.len() < Self::MAX
         {
+            // A full pool drops its oldest map: a map nothing asks for again (a
+            // Namespace's) must not stay and keep the others out.
+            if self.maps.len() >= Self::MAX {
+                self.maps.remove(0);
+            }
             self.maps.push(m);
         }
+    }
+
+    /// A map of `entries` (in key order, keys unique): a kept map with these keys,
+    /// values overwritten, or a new one.
+    fn from_sorted(&mut self, entries: &[(&str, &str)]) -> BTreeMap<String, String> {
+        let n = self.maps.len();
+        let found = (n.saturating_sub(Self::TRIES)..n).rev().find(|&i| {
+            self.maps.get(i).is_some_and(|m| {
+                m.len() == entries.len()
+                    && m.keys().map(String::as_str).eq(entries.iter().map(|e| e.0))
+            })
+        });
+        let Some(i) = found else {
+            return entries
+                .iter()
+                .map(|&(k, v)| (k.to_owned(), v.to_owned()))
+                .collect();
+        };
+        let mut m = self.maps.swap_remove(i);
+        for (v, (_, from)) in m.values_mut().zip(entries) {
+            v.clear();
+            v.push_str(from);
+        }
+        m
     }
 
     /// A map equal to `master`: a kept map with the same keys, values overwritten, or
@@ -459,7 +534,7 @@ pub fn of(cx: &mut Cx, app: &App, block: &Block) -> std::sync::Arc<BlockMeta> {
     if let Some((_, m)) = cx.meta.entries.iter().find(|(k, _)| *k == key) {
         return m.clone();
     }
-    let m = std::sync::Arc::new(BlockMeta::new(app, block));
+    let m = std::sync::Arc::new(BlockMeta::new(app, block, &mut cx.meta.pool));
     cx.meta.entries.push((key, m.clone()));
     m
 }
@@ -517,6 +592,10 @@ pub fn check_metadata(cx: &mut Cx, app: &App) {
     }
 }
 
+const PSS_AUDIT: &str = "pod-security.kubernetes.io/audit";
+const PSS_ENFORCE: &str = "pod-security.kubernetes.io/enforce";
+const PSS_WARN: &str = "pod-security.kubernetes.io/warn";
+
 const SYSTEM_NAMESPACES: [&str; 4] = ["default", "kube-system", "kube-public", "kube-node-lease"];
 
 /// The Namespace, labelled for Pod Security Standards: `enforce` at the strictest level
@@ -541,25 +620,32 @@ pub fn namespace(cx: &mut Cx, app: &App, level: PssLevel) {
     }
     let block = Block::app(app);
     let m = of(cx, app, &block);
-    let mut labels = m.labels(cx);
-    // The Namespace is an instance of its own: both always present in `labels`.
-    for key in [INSTANCE, NAME] {
-        if let Some(v) = labels.get_mut(key) {
-            v.clone_from(&app.namespace);
+    let labels = if app.labels.is_empty() {
+        // The standard set and the Pod Security labels, in key order (`app.…` <
+        // `pod-security.…`): the previous Namespace's map has these keys.
+        let mut p = std_pairs(app, &block, version(app));
+        for v in p.items.iter_mut().take(p.len) {
+            if v.0 == INSTANCE || v.0 == NAME {
+                v.1 = &app.namespace;
+            }
         }
-    }
-    labels.insert(
-        "pod-security.kubernetes.io/enforce".to_owned(),
-        level.as_str().to_owned(),
-    );
-    labels.insert(
-        "pod-security.kubernetes.io/audit".to_owned(),
-        "restricted".to_owned(),
-    );
-    labels.insert(
-        "pod-security.kubernetes.io/warn".to_owned(),
-        "restricted".to_owned(),
-    );
+        p.push(PSS_AUDIT, "restricted");
+        p.push(PSS_ENFORCE, level.as_str());
+        p.push(PSS_WARN, "restricted");
+        cx.meta.pool.from_sorted(p.as_slice())
+    } else {
+        let mut labels = m.labels(cx);
+        // The Namespace is an instance of its own: both always present in `labels`.
+        for key in [INSTANCE, NAME] {
+            if let Some(v) = labels.get_mut(key) {
+                v.clone_from(&app.namespace);
+            }
+        }
+        labels.insert(PSS_ENFORCE.to_owned(), level.as_str().to_owned());
+        labels.insert(PSS_AUDIT.to_owned(), "restricted".to_owned());
+        labels.insert(PSS_WARN.to_owned(), "restricted".to_owned());
+        labels
+    };
     let mut ns = Namespace {
         metadata: ObjectMeta {
             name: Some(app.namespace.clone()),
@@ -639,9 +725,60 @@ mod tests {
 
     #[test]
     fn standard_keys_in_the_order_labels_lists_them() {
-        // `labels` and `selector` push the standard keys in this order.
+        // `labels`, `std_pairs` and `BlockMeta::new` push the standard keys in this order,
+        // and the Namespace's Pod Security keys come after them.
         let order = [COMPONENT, INSTANCE, MANAGED_BY, NAME, PART_OF, VERSION];
         assert!(order.windows(2).all(|w| w[0] < w[1]));
+        let ns = [
+            INSTANCE,
+            MANAGED_BY,
+            NAME,
+            PART_OF,
+            VERSION,
+            PSS_AUDIT,
+            PSS_ENFORCE,
+            PSS_WARN,
+        ];
+        assert!(ns.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn pooled_maps_are_the_maps_asked_for() {
+        let fresh = |e: &[(&str, &str)]| -> BTreeMap<String, String> {
+            e.iter()
+                .map(|&(k, v)| (k.to_owned(), v.to_owned()))
+                .collect()
+        };
+        let mut pool = MapPool::default();
+        let want = [(INSTANCE, "a"), (NAME, "a")];
+        // Nothing kept: a new map.
+        assert_eq!(pool.from_sorted(&want), fresh(&want));
+        // A kept map with these keys has its values rewritten, longer or shorter.
+        pool.put(Some(fresh(&[
+            (INSTANCE, "a-much-longer-value"),
+            (NAME, ""),
+        ])));
+        assert_eq!(pool.from_sorted(&want), fresh(&want));
+        assert!(pool.maps.is_empty());
+        // Other keys, or more of them, are not taken.
+        pool.put(Some(fresh(&[(INSTANCE, "x"), (PART_OF, "x")])));
+        pool.put(Some(fresh(&[(INSTANCE, "x"), (NAME, "x"), (PART_OF, "x")])));
+        assert_eq!(pool.from_sorted(&want), fresh(&want));
+        assert_eq!(pool.maps.len(), 2);
+        // A full pool drops its oldest maps, so maps nothing asks for do not keep the
+        // others out.
+        for _ in 0..2 * MapPool::MAX {
+            pool.put(Some(fresh(&[(COMPONENT, "junk")])));
+        }
+        pool.put(Some(fresh(&[(INSTANCE, "b"), (NAME, "b")])));
+        assert_eq!(pool.maps.len(), MapPool::MAX);
+        assert_eq!(pool.from_sorted(&want), fresh(&want));
+        assert_eq!(pool.maps.len(), MapPool::MAX - 1);
+        // `copy_of` gives an equal map whether it copies or reuses.
+        let master = fresh(&[(INSTANCE, "m"), (NAME, "m")]);
+        assert_eq!(pool.copy_of(&master), master);
+        pool.put(Some(fresh(&[(INSTANCE, "zzzz"), (NAME, "q")])));
+        assert_eq!(pool.copy_of(&master), master);
     }
 
     #[test]

@@ -272,11 +272,12 @@ fn policy(
 /// Every NetworkPolicy of an app: `{app}` denies by default, `{app}-{block}` allows.
 pub fn policies(cx: &mut Cx, app: &App) {
     let app_block = Block::app(app);
+    let all_pods = meta::label_selector(cx.meta.map_of(&[(meta::INSTANCE, &app.name)]));
     policy(
         cx,
         app,
         &app_block,
-        meta::label_selector(meta::app_selector(app)),
+        all_pods,
         Some(Vec::new()),
         app.restrict_egress.then(Vec::new),
     );
