@@ -91,13 +91,11 @@ impl SourceFile {
     /// A file from its name and text.
     pub fn new(name: impl Into<String>, path: Option<PathBuf>, text: impl Into<String>) -> Self {
         let text = text.into();
-        let mut line_starts = vec![0u32];
-        line_starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|&(_, b)| b == b'\n')
-                .map(|(i, _)| i as u32 + 1),
-        );
+        // memchr finds the line breaks many bytes at a time: byte by byte, this index
+        // was a fifth of the serial start-up of `kiln compile` on a 5 MB file.
+        let mut line_starts = Vec::with_capacity(text.len() / 32 + 1);
+        line_starts.push(0u32);
+        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i as u32 + 1));
         SourceFile {
             name: name.into(),
             path,
