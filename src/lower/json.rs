@@ -15,7 +15,84 @@ type Result<T = ()> = std::result::Result<T, Unsupported>;
 
 /// Appends the JSON text of `value` to `out`; on an error `out` holds a partial text.
 pub fn write<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) -> Result {
-    value.serialize(Ser { out })
+    let mut names = Names::take();
+    let result = value.serialize(Ser {
+        out,
+        names: &mut names,
+    });
+    names.give_back();
+    result
+}
+
+/// Slots of [`Names`].
+const SLOTS: usize = 512;
+
+/// A struct field name as written: its address and length (the same address and length
+/// are the same bytes: field names are static strings) and `,"name":`.
+#[derive(Default)]
+struct Name {
+    addr: usize,
+    len: usize,
+    text: Vec<u8>,
+}
+
+/// Struct field names as written, by address: the pod types' field names are a few
+/// hundred static strings written tens of thousands of times, so each is escaped (or
+/// found to need no escape) once and then copied whole with its comma and colon.
+struct Names {
+    slots: Box<[Name]>,
+}
+
+thread_local! {
+    /// Each thread's [`Names`], lent to one [`write`] at a time.
+    static NAMES: std::cell::Cell<Option<Names>> = const { std::cell::Cell::new(None) };
+}
+
+impl Names {
+    /// This thread's cache (a fresh one the first time, or while it is lent).
+    fn take() -> Names {
+        let kept = NAMES.try_with(std::cell::Cell::take).ok().flatten();
+        kept.unwrap_or_else(|| Names {
+            slots: (0..SLOTS).map(|_| Name::default()).collect(),
+        })
+    }
+
+    /// Gives the cache back to the thread for its next text.
+    fn give_back(self) {
+        let _ = NAMES.try_with(|n| n.set(Some(self)));
+    }
+
+    /// `,"name":` as serde_json writes it (the name escaped if it must be).
+    #[inline]
+    fn field(&mut self, key: &'static str) -> &[u8] {
+        let addr = key.as_ptr() as usize;
+        // Fibonacci hashing: the names lie close together in memory, and the high bits
+        // of the product spread them over the slots.
+        let slot = ((addr as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 55) as usize % SLOTS;
+        let Some(e) = self.slots.get_mut(slot) else {
+            return b"";
+        };
+        if e.addr != addr || e.len != key.len() || e.text.is_empty() {
+            render_name(e, key);
+        }
+        &e.text
+    }
+}
+
+/// Fills a [`Names`] slot.
+#[cold]
+fn render_name(e: &mut Name, key: &'static str) {
+    e.addr = key.as_ptr() as usize;
+    e.len = key.len();
+    e.text.clear();
+    e.text.push(b',');
+    if string(&mut e.text, key).is_err() {
+        // serde_json writes every string; an error here is not reachable, and an
+        // empty text is rendered again next time.
+        e.text.clear();
+        return;
+    }
+    e.text.push(b':');
 }
 
 /// serde_json's text of a number, string or other scalar.
@@ -26,28 +103,76 @@ fn delegate<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) -> Result {
 /// Whether some byte of `s` is escaped by serde_json: a control character (below
 /// 0x20), `"` or `\`. Eight bytes at a time: `(w - 0x0101..01 * n) & !w & 0x8080..80`
 /// is non-zero exactly when some byte of `w` is below `n` (n ≤ 128), and a byte equal
-/// to `c` is a zero byte of `w ^ (0x0101..01 * c)`.
+/// to `c` is a zero byte of `w ^ (0x0101..01 * c)`. The last bytes are read as one more
+/// word that overlaps the one before (or, for a string shorter than a word, as two
+/// overlapping halves): reading a byte twice does not change the answer.
 fn needs_escape(s: &[u8]) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let below = |w: u64, n: u8| w.wrapping_sub(ONES * u64::from(n)) & !w & HIGH;
     let mut chunks = s.chunks_exact(8);
     for c in &mut chunks {
-        let mut word = [0; 8];
-        word.copy_from_slice(c);
-        let w = u64::from_le_bytes(word);
-        if below(w, 0x20)
-            | below(w ^ (ONES * u64::from(b'"')), 1)
-            | below(w ^ (ONES * u64::from(b'\\')), 1)
-            != 0
-        {
+        if escape_in(word(c)) {
             return true;
         }
     }
-    chunks
-        .remainder()
-        .iter()
-        .any(|&b| b < 0x20 || b == b'"' || b == b'\\')
+    if chunks.remainder().is_empty() {
+        return false;
+    }
+    let last = match s.len().checked_sub(8).and_then(|from| s.get(from..)) {
+        Some(last) => word(last),
+        None => short_word(s),
+    };
+    escape_in(last)
+}
+
+/// Whether some byte of `w` is below 0x20, `"` or `\`.
+#[inline]
+fn escape_in(w: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let below = |w: u64, n: u8| w.wrapping_sub(ONES * u64::from(n)) & !w & HIGH;
+    below(w, 0x20)
+        | below(w ^ (ONES * u64::from(b'"')), 1)
+        | below(w ^ (ONES * u64::from(b'\\')), 1)
+        != 0
+}
+
+/// The first eight bytes of `c` (at least eight) as a word.
+#[inline]
+fn word(c: &[u8]) -> u64 {
+    let mut w = [0; 8];
+    if let Some(head) = c.get(..8) {
+        w.copy_from_slice(head);
+    }
+    u64::from_le_bytes(w)
+}
+
+/// The bytes of a string of 1 to 7 bytes as a word of bytes of it (some repeated, none
+/// left out): two overlapping 4-byte halves, or for 1 to 3 bytes the first, middle and
+/// last byte. Pads with copies of the string's own bytes, never with zeros (a zero
+/// byte would read as a control character).
+#[inline]
+fn short_word(s: &[u8]) -> u64 {
+    let n = s.len();
+    if n >= 4 {
+        let half = |from: usize| {
+            let mut h = [0; 4];
+            if let Some(b) = s.get(from..from + 4) {
+                h.copy_from_slice(b);
+            }
+            u64::from(u32::from_le_bytes(h))
+        };
+        half(0) | half(n - 4) << 32
+    } else {
+        let b = |i: usize| u64::from(s.get(i).copied().unwrap_or(b'a'));
+        let (first, mid, last) = (b(0), b(n / 2), b(n.saturating_sub(1)));
+        first
+            | mid << 8
+            | last << 16
+            | first << 24
+            | first << 32
+            | first << 40
+            | first << 48
+            | first << 56
+    }
 }
 
 /// A JSON string: `"`, the text, `"` when no byte needs an escape, else serde_json's
@@ -65,6 +190,7 @@ fn string(out: &mut Vec<u8>, s: &str) -> Result {
 
 struct Ser<'a> {
     out: &'a mut Vec<u8>,
+    names: &'a mut Names,
 }
 
 /// Where a sequence or map is, as serde_json tracks it: `Empty` when its length was
@@ -78,6 +204,7 @@ enum State {
 
 struct Compound<'a> {
     out: &'a mut Vec<u8>,
+    names: &'a mut Names,
     state: State,
 }
 
@@ -96,17 +223,50 @@ impl Compound<'_> {
         }
         Ok(())
     }
+
+    /// A value inside this sequence or map.
+    #[inline]
+    fn value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result {
+        value.serialize(Ser {
+            out: self.out,
+            names: self.names,
+        })
+    }
 }
 
-fn open(out: &mut Vec<u8>, len: Option<usize>, start: u8, end: u8) -> Compound<'_> {
-    out.push(start);
+fn open<'a>(ser: Ser<'a>, len: Option<usize>, start: u8, end: u8) -> Compound<'a> {
+    ser.out.push(start);
     let state = if len == Some(0) {
-        out.push(end);
+        ser.out.push(end);
         State::Empty
     } else {
         State::First
     };
-    Compound { out, state }
+    Compound {
+        out: ser.out,
+        names: ser.names,
+        state,
+    }
+}
+
+/// The decimal digits of `n`, after a `-` when `neg`: itoa's text, which serde_json
+/// writes for every integer type.
+fn push_int(out: &mut Vec<u8>, mut n: u64, neg: bool) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    while let Some(slot) = i.checked_sub(1).and_then(|j| buf.get_mut(j)) {
+        // `n % 10` is below 10: the cast keeps it.
+        *slot = b'0' + (n % 10) as u8;
+        i -= 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if neg {
+        out.push(b'-');
+    }
+    out.extend_from_slice(buf.get(i..).unwrap_or_default());
 }
 
 impl<'a> ser::Serializer for Ser<'a> {
@@ -126,31 +286,33 @@ impl<'a> ser::Serializer for Ser<'a> {
         Ok(())
     }
     fn serialize_i8(self, v: i8) -> Result {
-        delegate(self.out, &v)
+        self.serialize_i64(i64::from(v))
     }
     fn serialize_i16(self, v: i16) -> Result {
-        delegate(self.out, &v)
+        self.serialize_i64(i64::from(v))
     }
     fn serialize_i32(self, v: i32) -> Result {
-        delegate(self.out, &v)
+        self.serialize_i64(i64::from(v))
     }
     fn serialize_i64(self, v: i64) -> Result {
-        delegate(self.out, &v)
+        push_int(self.out, v.unsigned_abs(), v < 0);
+        Ok(())
     }
     fn serialize_i128(self, v: i128) -> Result {
         delegate(self.out, &v)
     }
     fn serialize_u8(self, v: u8) -> Result {
-        delegate(self.out, &v)
+        self.serialize_u64(u64::from(v))
     }
     fn serialize_u16(self, v: u16) -> Result {
-        delegate(self.out, &v)
+        self.serialize_u64(u64::from(v))
     }
     fn serialize_u32(self, v: u32) -> Result {
-        delegate(self.out, &v)
+        self.serialize_u64(u64::from(v))
     }
     fn serialize_u64(self, v: u64) -> Result {
-        delegate(self.out, &v)
+        push_int(self.out, v, false);
+        Ok(())
     }
     fn serialize_u128(self, v: u128) -> Result {
         delegate(self.out, &v)
@@ -199,7 +361,7 @@ impl<'a> ser::Serializer for Ser<'a> {
         Err(Unsupported)
     }
     fn serialize_seq(self, len: Option<usize>) -> Result<Compound<'a>> {
-        Ok(open(self.out, len, b'[', b']'))
+        Ok(open(self, len, b'[', b']'))
     }
     fn serialize_tuple(self, len: usize) -> Result<Compound<'a>> {
         self.serialize_seq(Some(len))
@@ -217,7 +379,7 @@ impl<'a> ser::Serializer for Ser<'a> {
         Err(Unsupported)
     }
     fn serialize_map(self, len: Option<usize>) -> Result<Compound<'a>> {
-        Ok(open(self.out, len, b'{', b'}'))
+        Ok(open(self, len, b'{', b'}'))
     }
     fn serialize_struct(self, name: &'static str, len: usize) -> Result<Compound<'a>> {
         // serde_json treats its raw-value token struct specially.
@@ -242,7 +404,7 @@ impl ser::SerializeSeq for Compound<'_> {
     type Error = Unsupported;
     fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result {
         self.comma();
-        value.serialize(Ser { out: self.out })
+        self.value(value)
     }
     fn end(self) -> Result {
         self.close(b']')
@@ -280,7 +442,7 @@ impl ser::SerializeMap for Compound<'_> {
         // in a newtype or `Some`) as this writer does, and quotes other scalars: a key
         // whose text does not start with `"` is left to serde_json.
         let at = self.out.len();
-        key.serialize(Ser { out: self.out })?;
+        self.value(key)?;
         if self.out.get(at) == Some(&b'"') {
             Ok(())
         } else {
@@ -289,7 +451,7 @@ impl ser::SerializeMap for Compound<'_> {
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result {
         self.out.push(b':');
-        value.serialize(Ser { out: self.out })
+        self.value(value)
     }
     fn end(self) -> Result {
         self.close(b'}')
@@ -300,10 +462,20 @@ impl ser::SerializeStruct for Compound<'_> {
     type Ok = ();
     type Error = Unsupported;
     fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result {
-        self.comma();
-        string(self.out, key)?;
-        self.out.push(b':');
-        value.serialize(Ser { out: self.out })
+        // `,"key":` from the cache, without its comma for the first field (the comma
+        // of serde_json's `begin_object_key`).
+        let skip = usize::from(self.state == State::First);
+        let text = self.names.field(key);
+        match text.get(skip..) {
+            Some(text) if !text.is_empty() => self.out.extend_from_slice(text),
+            _ => {
+                self.comma();
+                string(self.out, key)?;
+                self.out.push(b':');
+            }
+        }
+        self.state = State::Rest;
+        self.value(value)
     }
     fn end(self) -> Result {
         self.close(b'}')
@@ -365,6 +537,65 @@ mod tests {
             }
         }
         assert!(!needs_escape("é€𝄞 non-ASCII is never escaped".as_bytes()));
+    }
+
+    #[test]
+    fn escapes_found_among_non_ascii_bytes() {
+        // Bytes above 0x7f around each byte that needs an escape (and around none), at
+        // every position of 1..=17 byte strings: the words and the overlapping tail.
+        let fillers = ["é", "€", "\u{7f}", "a"];
+        for len in 1..=17 {
+            for at in 0..len {
+                for filler in fillers {
+                    for special in ["\"", "\\", "\u{0}", "\u{1f}", " ", "z"] {
+                        let s: String = (0..len)
+                            .map(|i| if i == at { special } else { filler })
+                            .collect();
+                        let expect = s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\');
+                        assert_eq!(needs_escape(s.as_bytes()), expect, "{s:?}");
+                        let (ours, theirs) = both(&s);
+                        assert_eq!(ours.as_deref(), Some(theirs.as_str()));
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn field_names_repeat_from_the_cache() {
+        // The same struct twice (names rendered, then copied), and a struct that is
+        // first after one that is not (the comma left out only for the first field).
+        #[derive(serde::Serialize)]
+        struct Inner {
+            #[serde(rename = "a\"b")]
+            quoted: u8,
+            plain: i64,
+        }
+        #[derive(serde::Serialize)]
+        struct Outer {
+            first: Inner,
+            second: Vec<Inner>,
+        }
+        let v = Outer {
+            first: Inner {
+                quoted: 1,
+                plain: -7,
+            },
+            second: vec![
+                Inner {
+                    quoted: 2,
+                    plain: i64::MIN,
+                },
+                Inner {
+                    quoted: 255,
+                    plain: i64::MAX,
+                },
+            ],
+        };
+        for _ in 0..3 {
+            let (ours, theirs) = both(&v);
+            assert_eq!(ours.as_deref(), Some(theirs.as_str()));
+        }
     }
 
     #[test]
