@@ -412,22 +412,40 @@ mod class {
     /// The classes of all the bytes of `bytes`, OR-ed.
     #[inline]
     pub fn of(bytes: &[u8]) -> u8 {
-        // Eight bytes a step, two accumulators: the loop is a table load and an OR per
-        // byte.
+        // Eight bytes a step: the loop is a table load and an OR per byte. The last
+        // bytes are taken as the last eight (or four) bytes of the string, overlapping
+        // bytes already seen: OR-ing a class twice changes nothing, and there is no
+        // byte-by-byte tail loop.
         let t = |x: u8| TABLE[usize::from(x)];
+        let eight = |w: &[u8]| match *w {
+            [x0, x1, x2, x3, x4, x5, x6, x7] => {
+                (t(x0) | t(x1) | t(x2) | t(x3)) | (t(x4) | t(x5) | t(x6) | t(x7))
+            }
+            _ => 0,
+        };
+        let n = bytes.len();
+        if n < 8 {
+            let at = |i: usize| bytes.get(i).map_or(0, |&x| t(x));
+            if n < 4 {
+                // First, middle and last byte: all of them.
+                return at(0) | at(n / 2) | at(n.wrapping_sub(1));
+            }
+            // Two overlapping runs of four.
+            let four = |w: Option<&[u8]>| match w {
+                Some(&[x0, x1, x2, x3]) => t(x0) | t(x1) | t(x2) | t(x3),
+                _ => 0,
+            };
+            return four(bytes.get(..4)) | four(bytes.get(n - 4..));
+        }
         let mut a = 0u8;
-        let mut b = 0u8;
         let mut words = bytes.chunks_exact(8);
         for w in &mut words {
-            if let [x0, x1, x2, x3, x4, x5, x6, x7] = *w {
-                a |= t(x0) | t(x1) | t(x2) | t(x3);
-                b |= t(x4) | t(x5) | t(x6) | t(x7);
-            }
+            a |= eight(w);
         }
-        for &x in words.remainder() {
-            a |= t(x);
+        if !words.remainder().is_empty() {
+            a |= eight(bytes.get(n - 8..).unwrap_or_default());
         }
-        a | b
+        a
     }
 }
 
@@ -437,7 +455,7 @@ mod class {
 /// One pass classifies the bytes ([`class`]); the rules below only look again at the
 /// string when its classes say a rule can apply (`tests::plain_safe_agrees_with_the_rules`
 /// checks this against the rules written out one by one).
-#[inline]
+#[inline(always)]
 pub fn plain_safe(s: &str) -> bool {
     let bytes = s.as_bytes();
     let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
@@ -651,6 +669,10 @@ mod typed {
     pub struct KeyCache {
         fields: Box<[Rendered]>,
         texts: Box<[RenderedText]>,
+        /// The document's top-level entries so far: key and where its text starts (an
+        /// entry ends where the next starts), for [`reorder_top`]. Kept here to reuse
+        /// its allocation from document to document.
+        top: Vec<(Cow<'static, str>, usize)>,
     }
 
     /// A map key as written at one indentation.
@@ -677,10 +699,13 @@ mod typed {
         /// This thread's cache (a fresh one the first time, or while it is lent).
         pub fn take() -> KeyCache {
             let kept = KEYS.try_with(Cell::take).ok().flatten();
-            kept.unwrap_or_else(|| KeyCache {
+            let mut keys = kept.unwrap_or_else(|| KeyCache {
                 fields: (0..SLOTS).map(|_| Rendered::default()).collect(),
                 texts: (0..TEXT_SLOTS).map(|_| RenderedText::default()).collect(),
-            })
+                top: Vec::with_capacity(8),
+            });
+            keys.top.clear();
+            keys
         }
 
         /// Gives the cache back to the thread for its next document.
@@ -696,7 +721,10 @@ mod typed {
             }
             let slot = text_hash(key.as_bytes(), indent) % TEXT_SLOTS;
             let e = self.texts.get_mut(slot)?;
-            if e.indent != indent || e.key != key || e.text.is_empty() {
+            if e.indent != indent
+                || !same_bytes(e.key.as_bytes(), key.as_bytes())
+                || e.text.is_empty()
+            {
                 e.key.clear();
                 e.key.push_str(key);
                 e.indent = indent;
@@ -732,40 +760,63 @@ mod typed {
         }
     }
 
-    /// A cheap hash of a map key and its indentation (FxHash's step, over words).
+    /// A cheap hash of a map key and its indentation: its length, its first and last
+    /// eight bytes (map keys are mostly label names, which differ in their length or
+    /// last word). Keys that share a slot are rendered again, never confused: the slot
+    /// keeps the whole key and compares it.
     #[inline]
     fn text_hash(bytes: &[u8], indent: usize) -> usize {
         const K: u64 = 0x517c_c1b7_2722_0a95;
-        let mut h = (indent as u64).wrapping_mul(K);
-        let mut words = bytes.chunks_exact(8);
-        for w in &mut words {
-            let mut a = [0u8; 8];
-            a.copy_from_slice(w);
-            h = (h.rotate_left(5) ^ u64::from_le_bytes(a)).wrapping_mul(K);
-        }
-        // The last bytes as one word: the last eight bytes of a longer key (read again
-        // in part), or the bytes of a short one shifted in (no copy through memory).
-        let rest = words.remainder();
-        if !rest.is_empty() {
-            let w = match bytes
-                .len()
-                .checked_sub(8)
-                .and_then(|from| bytes.get(from..))
-            {
-                Some(last) => {
-                    let mut a = [0u8; 8];
-                    a.copy_from_slice(last);
-                    u64::from_le_bytes(a)
-                }
-                None => rest
+        let n = bytes.len();
+        let (a, b) = match (
+            bytes.get(..8),
+            n.checked_sub(8).and_then(|from| bytes.get(from..)),
+        ) {
+            (Some(first), Some(last)) => (word(first), word(last)),
+            _ => (
+                bytes
                     .iter()
                     .enumerate()
-                    .fold(0, |w, (i, &b)| w | u64::from(b) << (8 * i)),
-            };
-            h = (h.rotate_left(5) ^ w).wrapping_mul(K);
-        }
+                    .fold(0, |w, (i, &b)| w | u64::from(b) << (8 * (i & 7))),
+                0,
+            ),
+        };
+        let h =
+            (a ^ b.rotate_left(29) ^ ((n as u64) << 56) ^ ((indent as u64) << 40)).wrapping_mul(K);
         // The high bits are the best mixed.
         (h >> 40) as usize
+    }
+
+    /// The first eight bytes of `w` (at least eight) as a word.
+    #[inline]
+    fn word(w: &[u8]) -> u64 {
+        let mut a = [0u8; 8];
+        if let Some(head) = w.get(..8) {
+            a.copy_from_slice(head);
+        }
+        u64::from_le_bytes(a)
+    }
+
+    /// `a == b`, a word at a time and without a call (keys are a few tens of bytes).
+    #[inline]
+    fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+        let n = a.len();
+        if n != b.len() {
+            return false;
+        }
+        if n < 8 {
+            return a == b;
+        }
+        let mut from = 0;
+        while from + 8 <= n {
+            if word(a.get(from..).unwrap_or_default()) != word(b.get(from..).unwrap_or_default()) {
+                return false;
+            }
+            from += 8;
+        }
+        // The last eight bytes, overlapping the words compared.
+        from == n
+            || word(a.get(n - 8..).unwrap_or_default()) == word(b.get(n - 8..).unwrap_or_default())
     }
 
     /// Fills a cache slot.
@@ -851,18 +902,18 @@ mod typed {
         }
 
         fn map(self) -> Map<'o> {
-            let top = match self.ctx {
-                Ctx::Top => Vec::with_capacity(8),
-                _ => Vec::new(),
-            };
+            let indent = self.ctx.indent();
             Map {
                 start: self.out.len(),
-                indent: self.ctx.indent(),
+                indent,
                 out: self.out,
                 keys: self.keys,
                 ctx: self.ctx,
                 count: 0,
-                top,
+                skip: match self.ctx {
+                    Ctx::MapValue(_) => 0,
+                    _ => 1 + indent,
+                },
             }
         }
 
@@ -1020,8 +1071,8 @@ mod typed {
         }
     }
 
-    /// A mapping being written. At the top level the entries' byte ranges are kept, to
-    /// put them in the conventional order at the end.
+    /// A mapping being written. At the top level the entries' starts are kept (in
+    /// [`KeyCache`]), to put them in the conventional order at the end.
     pub struct Map<'o> {
         out: &'o mut String,
         keys: &'o mut KeyCache,
@@ -1029,20 +1080,23 @@ mod typed {
         /// The column of the keys (0 at the top).
         indent: usize,
         count: usize,
+        /// What to leave out of the next rendered key (line break, indentation, key,
+        /// `:`): the line break is for the first entry of a mapping under a key; the
+        /// indentation for all but the first entry of a sequence item.
+        skip: usize,
         start: usize,
-        /// Top level only: (key, start, end) of each entry written so far.
-        top: Vec<(Cow<'static, str>, usize, usize)>,
     }
 
     impl Map<'_> {
         /// A key given at run time (a map's).
         fn key_str(&mut self, key: &str) -> Res {
-            let skip = self.skip();
+            let skip = self.skip;
             let at = match self.keys.rendered_text(key, self.indent) {
                 Some(text) => {
                     let at = self.out.len();
                     self.out.push_str(text.get(skip..).unwrap_or_default());
                     self.count += 1;
+                    self.skip = 1;
                     at
                 }
                 None => self.key_with(key, plain_safe(key)),
@@ -1054,32 +1108,18 @@ mod typed {
         }
 
         /// A struct field name, copied from the [`KeyCache`].
-        #[inline]
+        #[inline(always)]
         fn key_static(&mut self, key: &'static str) -> Res {
             let at = self.out.len();
-            let skip = self.skip();
+            let skip = self.skip;
             let text = self.keys.rendered(key, self.indent);
             self.out.push_str(text.get(skip..).unwrap_or_default());
             self.count += 1;
+            self.skip = 1;
             if let Ctx::Top = self.ctx {
                 self.top_entry(Cow::Borrowed(key), at)?;
             }
             Ok(())
-        }
-
-        /// What to leave out of a rendered key (line break, indentation, key, `:`): the
-        /// line break is for the first entry of a mapping under a key; the indentation
-        /// for all but the first entry of a sequence item.
-        #[inline]
-        fn skip(&self) -> usize {
-            if self.count > 0 {
-                1
-            } else {
-                match self.ctx {
-                    Ctx::MapValue(_) => 0,
-                    _ => 1 + self.indent,
-                }
-            }
         }
 
         /// Writes `key:` on its line; returns where the entry starts.
@@ -1092,6 +1132,7 @@ mod typed {
                 newline_pad(self.out, i);
             }
             self.count += 1;
+            self.skip = 1;
             if plain {
                 self.out.push_str(key);
             } else {
@@ -1102,12 +1143,13 @@ mod typed {
         }
 
         /// Remembers a top-level entry, for [`reorder_top`].
+        #[cold]
         fn top_entry(&mut self, key: Cow<'static, str>, entry_start: usize) -> Res {
-            if self.top.iter().any(|(k, _, _)| *k == key) {
+            if self.keys.top.iter().any(|(k, _)| *k == key) {
                 // A repeated key replaces the first in a JSON object.
                 return Err(Unsupported);
             }
-            self.top.push((key, entry_start, entry_start));
+            self.keys.top.push((key, entry_start));
             Ok(())
         }
 
@@ -1117,11 +1159,7 @@ mod typed {
                 out: &mut *self.out,
                 keys: &mut *self.keys,
                 ctx: Ctx::MapValue(self.indent + 2),
-            })?;
-            if let Some(last) = self.top.last_mut() {
-                last.2 = self.out.len();
-            }
-            Ok(())
+            })
         }
 
         fn finish(self) -> Res {
@@ -1134,7 +1172,7 @@ mod typed {
                 return Ok(());
             }
             if let Ctx::Top = self.ctx {
-                reorder_top(self.out, self.start, &self.top);
+                reorder_top(self.out, self.start, &self.keys.top);
             }
             Ok(())
         }
@@ -1142,21 +1180,31 @@ mod typed {
 
     /// `lower::conventional_order` on text: `apiVersion`, `kind`, `metadata`, then the
     /// other entries in their order, unless the third key already is `metadata` (or there
-    /// are fewer than three).
-    fn reorder_top(out: &mut String, start: usize, entries: &[(Cow<'static, str>, usize, usize)]) {
-        if entries.get(2).is_none_or(|(k, _, _)| k == "metadata") {
+    /// are fewer than three). `entries` are each entry's key and start; an entry ends
+    /// where the next starts, the last at the end of `out`.
+    fn reorder_top(out: &mut String, start: usize, entries: &[(Cow<'static, str>, usize)]) {
+        if entries.get(2).is_none_or(|(k, _)| k == "metadata") {
             return;
         }
+        let end = out.len();
+        let ranges: Vec<(&str, usize, usize)> = entries
+            .iter()
+            .enumerate()
+            .map(|(i, (k, s))| {
+                let e = entries.get(i + 1).map_or(end, |(_, next)| *next);
+                (k.as_ref(), *s, e)
+            })
+            .collect();
         let first = ["apiVersion", "kind", "metadata"];
         let tail = out.split_off(start);
         let text = |s: usize, e: usize| tail.get(s - start..e - start).unwrap_or_default();
         for key in first {
-            if let Some((_, s, e)) = entries.iter().find(|(k, _, _)| k == key) {
+            if let Some((_, s, e)) = ranges.iter().find(|(k, _, _)| *k == key) {
                 out.push_str(text(*s, *e));
             }
         }
-        for (k, s, e) in entries {
-            if !first.contains(&k.as_ref()) {
+        for (k, s, e) in &ranges {
+            if !first.contains(k) {
                 out.push_str(text(*s, *e));
             }
         }
@@ -1845,6 +1893,30 @@ mod tests {
             let mut direct = String::new();
             typed_to_yaml(&mut direct, &v);
             assert_eq!(direct, value_to_yaml(&v), "{v}");
+        }
+    }
+
+    #[test]
+    fn map_keys_that_share_a_hash_are_the_tree_writing() {
+        // Keys of one length with the same first and last eight bytes (the key cache
+        // hashes only those): each must be written as itself, at two indentations,
+        // whichever was cached before it.
+        use std::collections::BTreeMap;
+        let keys: Vec<String> = ["a", "b", "c", "q\"", "a b", "é"]
+            .iter()
+            .map(|mid| format!("app.kubernetes.io/{mid}/instance"))
+            .chain(["x", "yes", "1.0", "app", "appx", "app.kube"].map(String::from))
+            .collect();
+        let inner: BTreeMap<String, String> = keys.iter().map(|k| (k.clone(), k.clone())).collect();
+        let mut outer: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+        for k in &keys {
+            outer.insert(k.clone(), inner.clone());
+        }
+        for _ in 0..2 {
+            let mut direct = String::new();
+            typed_to_yaml(&mut direct, &outer);
+            let tree = serde_json::to_value(&outer).unwrap_or_default();
+            assert_eq!(direct, value_to_yaml(&tree));
         }
     }
 
