@@ -51,6 +51,16 @@ pub struct Decimal {
 
 /// Parses `digits ("." digits)?`. None when malformed or absurdly long.
 pub fn decimal(digits: &str) -> Option<Decimal> {
+    // The usual case, a whole number of up to 19 digits (always below 10^19, so it fits
+    // in u64): one pass, no search for the point.
+    let b = digits.as_bytes();
+    if !b.is_empty() && b.len() <= 19 && b.iter().all(u8::is_ascii_digit) {
+        let mantissa = b.iter().fold(0u64, |m, &c| m * 10 + u64::from(c - b'0'));
+        return Some(Decimal {
+            mantissa: u128::from(mantissa),
+            scale: 0,
+        });
+    }
     let (int, frac) = match digits.split_once('.') {
         Some((i, f)) => (i, f),
         None => (digits, ""),
@@ -79,6 +89,10 @@ pub fn decimal(digits: &str) -> Option<Decimal> {
 impl Decimal {
     /// `self * factor` if it is a whole number that fits in u64.
     fn times(self, factor: u128) -> Option<u64> {
+        if self.scale == 0 {
+            // No division: a whole number times a factor (the usual case).
+            return u64::try_from(self.mantissa.checked_mul(factor)?).ok();
+        }
         let p = self.mantissa.checked_mul(factor)?;
         let d = 10u128.checked_pow(self.scale)?;
         if p % d != 0 {
@@ -188,11 +202,33 @@ pub fn cpu(digits: &str, unit: &str) -> Result<Cpu, QuantityError> {
 /// A [`Cpu`] from millicores, with its canonical text.
 pub fn cpu_from_millis(millis: u64) -> Cpu {
     let text = if millis.is_multiple_of(1000) {
-        (millis / 1000).to_string()
+        number_text(millis / 1000, "")
     } else {
-        format!("{millis}m")
+        number_text(millis, "m")
     };
     Cpu { millis, text }
+}
+
+/// `n` in decimal followed by `unit`, in a string of the exact size (what `format!`
+/// gives, without its machinery: two quantities per container are written this way).
+fn number_text(n: u64, unit: &str) -> String {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let mut out = String::with_capacity(digits.len() - i + unit.len());
+    for &d in &digits[i..] {
+        out.push(char::from(d));
+    }
+    out.push_str(unit);
+    out
 }
 
 /// A memory quantity: bytes, with a decimal (`k M G T P E`) or binary (`Ki Mi Gi Ti Pi
@@ -248,7 +284,7 @@ pub fn memory(digits: &str, unit: &str) -> Result<Memory, QuantityError> {
 
 fn memory_text(bytes: u64, d: Decimal, unit: &str) -> String {
     if d.is_integer() {
-        return format!("{}{unit}", d.times(1).unwrap_or(bytes));
+        return number_text(d.times(1).unwrap_or(bytes), unit);
     }
     // The same family, one step down each time, until the value is whole.
     let family: &[&str] = if unit.ends_with('i') {
@@ -260,7 +296,7 @@ fn memory_text(bytes: u64, d: Decimal, unit: &str) -> String {
     for u in family.iter().skip(start) {
         let f = memory_factor(u).unwrap_or(1) as u64;
         if bytes.is_multiple_of(f) {
-            return format!("{}{u}", bytes / f);
+            return number_text(bytes / f, u);
         }
     }
     bytes.to_string()
@@ -603,11 +639,20 @@ pub fn image(text: &str) -> Result<ImageRef, Problem> {
     if text.is_empty() {
         return Err(Problem::new("the image reference is empty"));
     }
-    if let Some(i) = text.find(|c: char| c.is_whitespace()) {
+    // The searches below are by byte: every byte looked for is ASCII, and a byte of a
+    // multi-byte character is never ASCII (a char searcher costs several times more).
+    let space = if text.is_ascii() {
+        // `char::is_whitespace` on ASCII: tab, line feed, vertical tab, form feed,
+        // carriage return and space.
+        text.bytes().position(|b| matches!(b, b'\t'..=b'\r' | b' '))
+    } else {
+        text.find(|c: char| c.is_whitespace())
+    };
+    if let Some(i) = space {
         return Err(Problem::new("an image reference contains no spaces").at(i..i + 1));
     }
-    let (name_tag, digest) = match text.split_once('@') {
-        Some((n, d)) => (n, Some(d)),
+    let (name_tag, digest) = match text.bytes().position(|b| b == b'@') {
+        Some(i) => (&text[..i], Some(&text[i + 1..])),
         None => (text, None),
     };
     if let Some(d) = digest {
@@ -633,8 +678,9 @@ pub fn image(text: &str) -> Result<ImageRef, Problem> {
                 .at(start..text.len()));
         }
     }
-    let last_slash = name_tag.rfind('/').map(|i| i + 1).unwrap_or(0);
-    let (repository, tag, tag_range) = match name_tag[last_slash..].rfind(':') {
+    let nb = name_tag.as_bytes();
+    let last_slash = nb.iter().rposition(|&b| b == b'/').map_or(0, |i| i + 1);
+    let (repository, tag, tag_range) = match nb[last_slash..].iter().rposition(|&b| b == b':') {
         Some(i) => {
             let colon = last_slash + i;
             (
@@ -646,11 +692,13 @@ pub fn image(text: &str) -> Result<ImageRef, Problem> {
         None => (name_tag, None, None),
     };
     if let (Some(tag), Some(range)) = (tag, tag_range.clone()) {
-        let mut chars = tag.chars();
-        let first_ok = chars
-            .next()
-            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
-        let rest_ok = chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+        let tb = tag.as_bytes();
+        let first_ok = tb
+            .first()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_');
+        let rest_ok = tb
+            .iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'));
         if !first_ok || !rest_ok || tag.len() > 128 {
             return Err(Problem::new(format!("`{tag}` is not a valid tag"))
                 .help("a tag is up to 128 letters, digits, `_`, `.` and `-`, not starting with `.` or `-`")
@@ -659,12 +707,14 @@ pub fn image(text: &str) -> Result<ImageRef, Problem> {
     }
     // Components: the first is a registry host if it looks like one.
     let mut offset = 0;
-    let several = repository.contains('/');
-    for (i, comp) in repository.split('/').enumerate() {
+    let several = repository.as_bytes().contains(&b'/');
+    for (i, cb) in repository.as_bytes().split(|&b| b == b'/').enumerate() {
+        // Cut at ASCII slashes: always a character boundary.
+        let comp = &repository[offset..offset + cb.len()];
         let range = offset..offset + comp.len();
         offset += comp.len() + 1;
         let is_registry =
-            i == 0 && several && (comp.contains('.') || comp.contains(':') || comp == "localhost");
+            i == 0 && several && (cb.contains(&b'.') || cb.contains(&b':') || comp == "localhost");
         if is_registry {
             let (host, port) = match comp.split_once(':') {
                 Some((h, p)) => (h, Some(p)),
@@ -829,11 +879,12 @@ pub fn host(s: &str) -> Result<(), Problem> {
 
 /// Whether `s` is a C identifier (an env var name every shell and runtime accepts).
 pub fn is_c_identifier(s: &str) -> bool {
-    let mut chars = s.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    // By bytes: a byte of a multi-byte character is never ASCII, so it fails as the
+    // character would.
+    let b = s.as_bytes();
+    b.first()
+        .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_')
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
 }
 
 /// An env var name close to `s` that is a C identifier.
