@@ -210,6 +210,16 @@ static IDENT: [bool; 256] = {
     t
 };
 
+/// The bytes that may end a run of string text: `"`, `\` and `$` (which ends it only
+/// before `{`). One lookup per byte instead of three comparisons.
+static STR_STOP: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t[b'$' as usize] = true;
+    t
+};
+
 fn is_ident_char(c: u8) -> bool {
     IDENT[c as usize]
 }
@@ -520,17 +530,16 @@ impl<'a> P<'a> {
     fn entry(&mut self) -> Option<()> {
         self.skip()?;
         let start = self.pos;
-        // Most paths are one key.
-        let mut path = Vec::with_capacity(1);
-        match self.peek()? {
+        // Most paths are one key (`vec![..]` allocates exactly one; a block needs none).
+        let mut path = match self.peek()? {
             b'"' => {
                 let s = self.string()?;
                 let name = s.as_plain()?;
-                path.push(ast::Key {
+                vec![ast::Key {
                     name,
                     quoted: true,
                     span: s.span,
-                });
+                }]
             }
             _ => {
                 let (s, e) = self.word_here()?;
@@ -541,13 +550,24 @@ impl<'a> P<'a> {
                     self.entries.push(ast::Entry::Let(l));
                     return Some(());
                 }
-                path.push(ast::Key {
-                    name: w.to_owned(),
+                // A word followed by neither `.` nor `=` starts a block (the `_` arm of
+                // the loop below): parsed without first building the key and path the
+                // block would drop. The skip is the loop's own, and skipping twice is
+                // harmless (a comment is noted once).
+                self.skip()?;
+                if !matches!(self.peek(), Some(b'.' | b'=')) {
+                    self.pos = start;
+                    let b = self.block()?;
+                    self.entries.push(ast::Entry::Block(b));
+                    return Some(());
+                }
+                vec![ast::Key {
+                    name: self.text[s..e].to_owned(),
                     quoted: false,
                     span: self.span(s, e),
-                });
+                }]
             }
-        }
+        };
         loop {
             self.skip()?;
             match self.peek() {
@@ -817,7 +837,7 @@ impl<'a> P<'a> {
                     // `text`: anything but `"`, `\` and `${`.
                     let mut i = s;
                     while let Some(&c) = self.b.get(i) {
-                        if c == b'"' || c == b'\\' || (c == b'$' && self.at(i + 1) == Some(b'{')) {
+                        if STR_STOP[c as usize] && (c != b'$' || self.at(i + 1) == Some(b'{')) {
                             break;
                         }
                         i += 1;
