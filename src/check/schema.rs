@@ -323,7 +323,15 @@ impl BlockSchema {
 
     /// A field by name.
     pub fn field(&self, name: &str) -> Option<&'static Field> {
-        self.fields().find(|f| f.name == name)
+        // Two plain loops: the checker looks up every field it meets here.
+        for group in self.fields {
+            for f in *group {
+                if f.name == name {
+                    return Some(f);
+                }
+            }
+        }
+        None
     }
 
     /// Whether a field is required here (by itself or by [`BlockSchema::requires`]).

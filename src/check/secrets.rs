@@ -167,18 +167,22 @@ pub(crate) fn credential_name(name: &str) -> bool {
         b.get(i..i + w.len())
             .is_some_and(|x| x.eq_ignore_ascii_case(w))
     };
-    let word_at = |i: usize| match b[i].to_ascii_uppercase() {
-        b'P' => {
-            at(i, b"PASSWORD") || at(i, b"PASSWD") || at(i, b"PASSPHRASE") || at(i, b"PRIVATE_KEY")
-        }
-        b'S' => at(i, b"SECRET"),
-        b'T' => at(i, b"TOKEN"),
-        b'C' => at(i, b"CREDENTIAL"),
-        b'A' => at(i, b"APIKEY") || at(i, b"API_KEY") || at(i, b"ACCESS_KEY"),
-        b'_' => at(i, b"_KEY_"),
+    // Dispatched on the first two bytes, case folded (`| 0x20` lowercases letters and
+    // keeps `_` distinct), so that most positions compare no word; the words themselves
+    // are then compared exactly. Every word is longer than two bytes.
+    let word_at = |i: usize, pair: &[u8]| match (pair[0] | 0x20, pair[1] | 0x20) {
+        (b'p', b'a') => at(i, b"PASSWORD") || at(i, b"PASSWD") || at(i, b"PASSPHRASE"),
+        (b'p', b'r') => at(i, b"PRIVATE_KEY"),
+        (b's', b'e') => at(i, b"SECRET"),
+        (b't', b'o') => at(i, b"TOKEN"),
+        (b'c', b'r') => at(i, b"CREDENTIAL"),
+        (b'a', b'p') => at(i, b"APIKEY") || at(i, b"API_KEY"),
+        (b'a', b'c') => at(i, b"ACCESS_KEY"),
+        (0x7f, b'k') => at(i, b"_KEY_"),
         _ => false,
     };
-    (0..b.len()).any(word_at) || (b.len() >= 4 && at(b.len() - 4, b"_KEY"))
+    b.windows(2).enumerate().any(|(i, pair)| word_at(i, pair))
+        || (b.len() >= 4 && at(b.len() - 4, b"_KEY"))
 }
 
 /// Values that cannot be a credential whatever the name says: empty, a number, a
