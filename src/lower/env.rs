@@ -67,19 +67,28 @@ pub fn hashed_config_map(
     name
 }
 
-fn plain(env: &Env) -> BTreeMap<String, String> {
-    env.vars
+/// The plain values of `env`, in key order: a map of the pool when one has these keys
+/// (the data of the previous app's ConfigMap, which the next app's usually shares).
+fn plain(cx: &mut Cx, env: &Env) -> BTreeMap<String, String> {
+    let mut pairs: Vec<(&str, &str)> = env
+        .vars
         .iter()
         .filter_map(|(k, v)| match v {
-            EnvValue::Plain(s) => Some((k.clone(), s.clone())),
+            EnvValue::Plain(s) => Some((k.as_str(), s.as_str())),
             _ => None,
         })
-        .collect()
+        .collect();
+    if pairs.is_empty() {
+        return BTreeMap::new();
+    }
+    // Keys are unique (`env` is a map).
+    pairs.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    cx.meta.map_of(&pairs)
 }
 
 /// The app's shared ConfigMap `{app}-env-{hash10}`, if the app has plain env values.
 pub fn app_config_map(cx: &mut Cx, app: &App) -> Option<String> {
-    let data = plain(&app.env);
+    let data = plain(cx, &app.env);
     if data.is_empty() {
         return None;
     }
@@ -186,7 +195,7 @@ pub fn container_env(
     if let Some(cm) = app_cm {
         out.env_from.push(config_map_ref(cm));
     }
-    let data = plain(own);
+    let data = plain(cx, own);
     if !data.is_empty() {
         let what = format!("the `env` values of `{}`", container.name);
         let source = DataSource {

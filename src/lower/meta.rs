@@ -8,6 +8,7 @@ use indexmap::IndexMap;
 use k8s_openapi::api::apps::v1 as apps;
 use k8s_openapi::api::batch::v1 as batch;
 use k8s_openapi::api::core::v1::{Namespace, PodTemplateSpec, ServiceAccount};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -26,6 +27,10 @@ pub const PART_OF: &str = "app.kubernetes.io/part-of";
 pub const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
 /// `app.kubernetes.io/version`: the app version (or image tag).
 pub const VERSION: &str = "app.kubernetes.io/version";
+
+/// The resource names of kiln's requests and limits, in key order.
+const CPU: &str = "cpu";
+const MEMORY: &str = "memory";
 
 const STANDARD: [&str; 6] = [NAME, INSTANCE, COMPONENT, PART_OF, MANAGED_BY, VERSION];
 
@@ -254,7 +259,7 @@ impl BlockMeta {
         let std_labels = std_pairs(app, block, version);
         let labels = if app.labels.is_empty() && block.labels.is_empty() {
             // Only the standard set: the maps of the previous app's blocks have its keys.
-            pool.from_sorted(std_labels.as_slice())
+            pool.take_sorted(std_labels.as_slice())
         } else {
             labels(app, block)
         };
@@ -267,7 +272,7 @@ impl BlockMeta {
         BlockMeta {
             labels,
             annotations: annotations(app, block),
-            selector: pool.from_sorted(sel.as_slice()),
+            selector: pool.take_sorted(sel.as_slice()),
         }
     }
 
@@ -308,6 +313,8 @@ pub struct MetaCache {
     entries: Vec<([usize; 5], std::sync::Arc<BlockMeta>)>,
     /// Label maps of written objects, for the next objects of every app.
     pool: MapPool,
+    /// `{cpu, memory}` maps of written containers' resources, for the next containers.
+    quantities: Vec<BTreeMap<String, Quantity>>,
 }
 
 impl MetaCache {
@@ -327,7 +334,35 @@ impl MetaCache {
     /// A label map with exactly `entries` (in key order, keys unique), from the pool
     /// when it can.
     pub fn map_of(&mut self, entries: &[(&str, &str)]) -> BTreeMap<String, String> {
-        self.pool.from_sorted(entries)
+        self.pool.take_sorted(entries)
+    }
+
+    /// A `{cpu: cpu, memory: memory}` map (a container's requests or limits): a kept
+    /// one with its values overwritten, or a new one.
+    pub fn cpu_memory(&mut self, cpu: &str, memory: &str) -> BTreeMap<String, Quantity> {
+        match self.quantities.pop() {
+            Some(mut m) => {
+                // Only maps of exactly these keys are kept, in key order.
+                for (v, from) in m.values_mut().zip([cpu, memory]) {
+                    v.0.clear();
+                    v.0.push_str(from);
+                }
+                m
+            }
+            None => BTreeMap::from([
+                (CPU.to_owned(), Quantity(cpu.to_owned())),
+                (MEMORY.to_owned(), Quantity(memory.to_owned())),
+            ]),
+        }
+    }
+
+    fn give_back_quantities(&mut self, map: Option<BTreeMap<String, Quantity>>) {
+        if let Some(m) = map
+            && self.quantities.len() < 16
+            && m.keys().map(String::as_str).eq([CPU, MEMORY])
+        {
+            self.quantities.push(m);
+        }
     }
 
     /// Keeps the label map of a written object for reuse.
@@ -343,70 +378,65 @@ impl MetaCache {
 /// and value and dropping the written object frees them again.
 #[derive(Debug, Default)]
 pub struct MapPool {
-    maps: Vec<BTreeMap<String, String>>,
+    /// Kept maps by their number of entries (index 0 unused), oldest first.
+    maps: [Vec<BTreeMap<String, String>>; MapPool::LONGEST + 1],
 }
 
 impl MapPool {
-    /// At most this many maps are kept (a few objects' worth).
-    const MAX: usize = 32;
-    /// How many kept maps, most recent first, are tried for the keys of a wanted one.
-    const TRIES: usize = 8;
+    /// Maps with more entries than this are not kept (labels a user added).
+    const LONGEST: usize = 8;
+    /// At most this many maps of one length are kept (a few objects' worth).
+    const MAX: usize = 8;
 
     fn put(&mut self, map: Option<BTreeMap<String, String>>) {
         if let Some(m) = map
+            && let Some(kept) = self.maps.get_mut(m.len())
             && !m.is_empty()
         {
-            // A full pool drops its oldest map: a map nothing asks for again (a
-            // Namespace's) must not stay and keep the others out.
-            if self.maps.len() >= Self::MAX {
-                self.maps.remove(0);
+            // A full list drops its oldest map: a map nothing asks for again (one with
+            // other keys) must not stay and keep the others out.
+            if kept.len() >= Self::MAX {
+                kept.remove(0);
             }
-            self.maps.push(m);
+            kept.push(m);
         }
     }
 
     /// A map of `entries` (in key order, keys unique): a kept map with these keys,
     /// values overwritten, or a new one.
-    fn from_sorted(&mut self, entries: &[(&str, &str)]) -> BTreeMap<String, String> {
-        let n = self.maps.len();
-        let found = (n.saturating_sub(Self::TRIES)..n).rev().find(|&i| {
-            self.maps.get(i).is_some_and(|m| {
-                m.len() == entries.len()
-                    && m.keys().map(String::as_str).eq(entries.iter().map(|e| e.0))
-            })
-        });
-        let Some(i) = found else {
-            return entries
-                .iter()
-                .map(|&(k, v)| (k.to_owned(), v.to_owned()))
-                .collect();
-        };
-        let mut m = self.maps.swap_remove(i);
-        for (v, (_, from)) in m.values_mut().zip(entries) {
-            v.clear();
-            v.push_str(from);
+    fn take<'e, I>(&mut self, entries: I) -> BTreeMap<String, String>
+    where
+        I: ExactSizeIterator<Item = (&'e str, &'e str)> + Clone,
+    {
+        if let Some(kept) = self.maps.get_mut(entries.len()) {
+            // Most recent first. Keys are compared and values overwritten in one pass:
+            // a map whose keys turn out to differ keeps some new values, which nothing
+            // reads (a kept map's values are always overwritten).
+            let refill = |m: &mut BTreeMap<String, String>| {
+                m.iter_mut().zip(entries.clone()).all(|((k, v), (ek, ev))| {
+                    k == ek && {
+                        v.clear();
+                        v.push_str(ev);
+                        true
+                    }
+                })
+            };
+            if let Some(i) = kept.iter_mut().rposition(refill) {
+                return kept.swap_remove(i);
+            }
         }
-        m
+        entries.map(|(k, v)| (k.to_owned(), v.to_owned())).collect()
+    }
+
+    /// [`MapPool::take`] of borrowed entries.
+    fn take_sorted(&mut self, entries: &[(&str, &str)]) -> BTreeMap<String, String> {
+        self.take(entries.iter().copied())
     }
 
     /// A map equal to `master`: a kept map with the same keys, values overwritten, or
     /// a copy.
     fn copy_of(&mut self, master: &BTreeMap<String, String>) -> BTreeMap<String, String> {
-        let n = self.maps.len();
-        let found = (n.saturating_sub(Self::TRIES)..n).rev().find(|&i| {
-            self.maps
-                .get(i)
-                .is_some_and(|m| m.len() == master.len() && m.keys().eq(master.keys()))
-        });
-        let Some(i) = found else {
-            return master.clone();
-        };
-        let mut m = self.maps.swap_remove(i);
-        // Same keys, so the same order: value for value.
-        for (v, from) in m.values_mut().zip(master.values()) {
-            v.clone_from(from);
-        }
-        m
+        self.take(master.iter().map(|(k, v)| (k.as_str(), v.as_str())))
     }
 }
 
@@ -426,6 +456,15 @@ fn give_back_selector(cache: &mut MetaCache, s: Option<&mut LabelSelector>) {
 fn give_back_template(cache: &mut MetaCache, t: &mut PodTemplateSpec) {
     if let Some(m) = &mut t.metadata {
         cache.give_back(m.labels.take());
+    }
+    if let Some(spec) = &mut t.spec {
+        let init = spec.init_containers.iter_mut().flatten();
+        for c in spec.containers.iter_mut().chain(init) {
+            if let Some(r) = &mut c.resources {
+                cache.give_back_quantities(r.requests.take());
+                cache.give_back_quantities(r.limits.take());
+            }
+        }
     }
     let terms = t
         .spec
@@ -455,11 +494,19 @@ macro_rules! give_back_metadata {
 give_back_metadata!(
     Namespace,
     ServiceAccount,
-    k8s_openapi::api::core::v1::ConfigMap,
     k8s_openapi::api::core::v1::PersistentVolumeClaim,
     k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler,
     k8s_openapi::api::networking::v1::Ingress,
 );
+
+/// A ConfigMap's data is a string map too: the next app's ConfigMap usually has the
+/// same keys.
+impl GiveBack for k8s_openapi::api::core::v1::ConfigMap {
+    fn give_back(&mut self, cache: &mut MetaCache) {
+        cache.give_back(self.metadata.labels.take());
+        cache.give_back(self.data.take());
+    }
+}
 
 /// Workloads: metadata, selector, pod template.
 macro_rules! give_back_workload {
@@ -632,7 +679,7 @@ pub fn namespace(cx: &mut Cx, app: &App, level: PssLevel) {
         p.push(PSS_AUDIT, "restricted");
         p.push(PSS_ENFORCE, level.as_str());
         p.push(PSS_WARN, "restricted");
-        cx.meta.pool.from_sorted(p.as_slice())
+        cx.meta.pool.take_sorted(p.as_slice())
     } else {
         let mut labels = m.labels(cx);
         // The Namespace is an instance of its own: both always present in `labels`.
@@ -749,36 +796,66 @@ mod tests {
                 .map(|&(k, v)| (k.to_owned(), v.to_owned()))
                 .collect()
         };
+        let kept = |pool: &MapPool, n: usize| pool.maps.get(n).map_or(0, Vec::len);
         let mut pool = MapPool::default();
         let want = [(INSTANCE, "a"), (NAME, "a")];
         // Nothing kept: a new map.
-        assert_eq!(pool.from_sorted(&want), fresh(&want));
+        assert_eq!(pool.take_sorted(&want), fresh(&want));
         // A kept map with these keys has its values rewritten, longer or shorter.
         pool.put(Some(fresh(&[
             (INSTANCE, "a-much-longer-value"),
             (NAME, ""),
         ])));
-        assert_eq!(pool.from_sorted(&want), fresh(&want));
-        assert!(pool.maps.is_empty());
-        // Other keys, or more of them, are not taken.
+        assert_eq!(pool.take_sorted(&want), fresh(&want));
+        assert_eq!(kept(&pool, 2), 0);
+        // Other keys, or more of them, are not taken; a map whose first key matched
+        // stays kept.
         pool.put(Some(fresh(&[(INSTANCE, "x"), (PART_OF, "x")])));
         pool.put(Some(fresh(&[(INSTANCE, "x"), (NAME, "x"), (PART_OF, "x")])));
-        assert_eq!(pool.from_sorted(&want), fresh(&want));
-        assert_eq!(pool.maps.len(), 2);
-        // A full pool drops its oldest maps, so maps nothing asks for do not keep the
+        assert_eq!(pool.take_sorted(&want), fresh(&want));
+        assert_eq!((kept(&pool, 2), kept(&pool, 3)), (1, 1));
+        // A full list drops its oldest maps, so maps nothing asks for do not keep the
         // others out.
         for _ in 0..2 * MapPool::MAX {
-            pool.put(Some(fresh(&[(COMPONENT, "junk")])));
+            pool.put(Some(fresh(&[(COMPONENT, "junk"), (PART_OF, "junk")])));
         }
         pool.put(Some(fresh(&[(INSTANCE, "b"), (NAME, "b")])));
-        assert_eq!(pool.maps.len(), MapPool::MAX);
-        assert_eq!(pool.from_sorted(&want), fresh(&want));
-        assert_eq!(pool.maps.len(), MapPool::MAX - 1);
+        assert_eq!(kept(&pool, 2), MapPool::MAX);
+        assert_eq!(pool.take_sorted(&want), fresh(&want));
+        assert_eq!(kept(&pool, 2), MapPool::MAX - 1);
+        // Maps longer than the longest kept, and empty ones, are dropped.
+        let long: BTreeMap<String, String> = (0..=MapPool::LONGEST)
+            .map(|i| (i.to_string(), String::new()))
+            .collect();
+        pool.put(Some(long));
+        pool.put(Some(BTreeMap::new()));
+        assert_eq!(kept(&pool, 0), 0);
         // `copy_of` gives an equal map whether it copies or reuses.
         let master = fresh(&[(INSTANCE, "m"), (NAME, "m")]);
         assert_eq!(pool.copy_of(&master), master);
         pool.put(Some(fresh(&[(INSTANCE, "zzzz"), (NAME, "q")])));
         assert_eq!(pool.copy_of(&master), master);
+    }
+
+    #[test]
+    fn pooled_quantity_maps_are_the_maps_asked_for() {
+        let want = |cpu: &str, mem: &str| {
+            BTreeMap::from([
+                ("cpu".to_owned(), Quantity(cpu.to_owned())),
+                ("memory".to_owned(), Quantity(mem.to_owned())),
+            ])
+        };
+        let mut cache = MetaCache::default();
+        assert_eq!(cache.cpu_memory("100m", "1Gi"), want("100m", "1Gi"));
+        cache.give_back_quantities(Some(want("a-long-quantity", "")));
+        // Other keys are not kept.
+        cache.give_back_quantities(Some(BTreeMap::from([(
+            "cpu".to_owned(),
+            Quantity("1".to_owned()),
+        )])));
+        assert_eq!(cache.quantities.len(), 1);
+        assert_eq!(cache.cpu_memory("1", "256Mi"), want("1", "256Mi"));
+        assert!(cache.quantities.is_empty());
     }
 
     #[test]

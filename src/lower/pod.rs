@@ -163,7 +163,11 @@ fn quantity(s: &str) -> Quantity {
     Quantity(s.to_owned())
 }
 
-fn resources(c: &Container, defaults: (&str, &str, &str, &str)) -> core::ResourceRequirements {
+fn resources(
+    cx: &mut Cx,
+    c: &Container,
+    defaults: (&str, &str, &str, &str),
+) -> core::ResourceRequirements {
     let (cpu_req, cpu_lim) = c
         .cpu
         .as_ref()
@@ -172,15 +176,9 @@ fn resources(c: &Container, defaults: (&str, &str, &str, &str)) -> core::Resourc
         .memory
         .as_ref()
         .map_or((defaults.2, defaults.3), |r| (&r.min.text, &r.max.text));
-    let pair = |cpu: &str, mem: &str| {
-        let mut m = BTreeMap::new();
-        m.insert("cpu".to_owned(), quantity(cpu));
-        m.insert("memory".to_owned(), quantity(mem));
-        Some(m)
-    };
     core::ResourceRequirements {
-        requests: pair(cpu_req, mem_req),
-        limits: pair(cpu_lim, mem_lim),
+        requests: Some(cx.meta.cpu_memory(cpu_req, mem_req)),
+        limits: Some(cx.meta.cpu_memory(cpu_lim, mem_lim)),
         ..Default::default()
     }
 }
@@ -516,7 +514,7 @@ pub fn pod(cx: &mut Cx, p: &PodIn) -> PodOut {
             ports: ports(c),
             env: (!env.env.is_empty()).then_some(env.env),
             env_from: (!env.env_from.is_empty()).then_some(env.env_from),
-            resources: Some(resources(c, defaults)),
+            resources: Some(resources(cx, c, defaults)),
             security_context: Some(container_security(&sec, &pod_sec)),
             volume_mounts: (!mounts.is_empty()).then_some(mounts),
             restart_policy: (role == Role::Sidecar).then(|| "Always".to_owned()),
