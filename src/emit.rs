@@ -79,6 +79,22 @@ pub fn value_to_yaml(value: &Value) -> String {
     out
 }
 
+/// The decimal digits of `n`, at the end of `buf`: itoa's text, which serde_json writes
+/// for every integer type (both writers use it, so YAML and the Job hash's JSON agree).
+pub(crate) fn decimal_digits(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut i = buf.len();
+    while let Some(slot) = i.checked_sub(1).and_then(|j| buf.get_mut(j)) {
+        // `n % 10` is below 10: the cast keeps it.
+        *slot = b'0' + (n % 10) as u8;
+        i -= 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    buf.get(i..).unwrap_or_default()
+}
+
 /// Appends one YAML document (no `---`) for any JSON value.
 pub(crate) fn write_value(out: &mut String, v: &Value) {
     write_document(out, v);
@@ -928,22 +944,11 @@ mod typed {
     }
 
     /// Appends the decimal digits of `n`, after a `-` when `neg`.
-    fn push_int(out: &mut String, mut n: u64, neg: bool) {
-        let mut buf = [0u8; 20];
-        let mut i = buf.len();
-        while let Some(slot) = i.checked_sub(1).and_then(|j| buf.get_mut(j)) {
-            // `n % 10` is below 10: the cast keeps it.
-            *slot = b'0' + (n % 10) as u8;
-            i -= 1;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
+    fn push_int(out: &mut String, n: u64, neg: bool) {
         if neg {
             out.push('-');
         }
-        for &d in buf.get(i..).unwrap_or_default() {
+        for &d in super::decimal_digits(n, &mut [0; 20]) {
             out.push(char::from(d));
         }
     }

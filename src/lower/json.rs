@@ -251,22 +251,11 @@ fn open<'a>(ser: Ser<'a>, len: Option<usize>, start: u8, end: u8) -> Compound<'a
 
 /// The decimal digits of `n`, after a `-` when `neg`: itoa's text, which serde_json
 /// writes for every integer type.
-fn push_int(out: &mut Vec<u8>, mut n: u64, neg: bool) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    while let Some(slot) = i.checked_sub(1).and_then(|j| buf.get_mut(j)) {
-        // `n % 10` is below 10: the cast keeps it.
-        *slot = b'0' + (n % 10) as u8;
-        i -= 1;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
+fn push_int(out: &mut Vec<u8>, n: u64, neg: bool) {
     if neg {
         out.push(b'-');
     }
-    out.extend_from_slice(buf.get(i..).unwrap_or_default());
+    out.extend_from_slice(crate::emit::decimal_digits(n, &mut [0; 20]));
 }
 
 impl<'a> ser::Serializer for Ser<'a> {
