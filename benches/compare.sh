@@ -13,8 +13,8 @@
 #    kustomize), into benches/.peers/ (gitignored), copied from the shared directory
 #    (PEERS_SRC, default ../shared/bench/peers) so that its own generators, inputs and
 #    verify.py are used unchanged. Skipped when already installed.
-# 2. Builds `target/release/kiln` and writes the kiln workload (benches/workload) to
-#    benches/.work/.
+# 2. Builds `target/dist/kiln` (the shipped profile: release with fat LTO) and writes
+#    the kiln workload (benches/workload) to benches/.work/.
 # 3. benches/compare.py: for each N, checks every tool's output once, then runs all tools
 #    alternately (A B C A B C ...) RUNS times, and prints a markdown table of median wall
 #    time, cpu time, peak RSS (wait4 of the process) and the ratio of each tool to kiln.
@@ -67,9 +67,9 @@ python3 "$PEERS/gen/gen.py" $NS > /dev/null
 
 # KILN=path/to/kiln uses that binary (and the workload already in benches/.work/).
 if [ -z "${KILN:-}" ]; then
-  echo "==> cargo build --release" >&2
-  cargo build --release --locked --bin kiln >&2
-  KILN=target/release/kiln
+  echo "==> cargo build --profile dist" >&2
+  cargo build --profile dist --locked --bin kiln >&2
+  KILN=target/dist/kiln
   # shellcheck disable=SC2086
   cargo bench --locked --bench workload -- --write "$WORK" $NS $KILN_NS > /dev/null
 fi
