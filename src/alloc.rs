@@ -63,6 +63,24 @@ unsafe impl GlobalAlloc for Allocator {
     }
 }
 
+/// Whether the kernel may back this process's memory with transparent huge pages
+/// (where Linux has them in `always` or `madvise` mode; mimalloc asks for them on its
+/// arenas). The `kiln` binary starts without them and turns them on once it has read a
+/// large input: a small run touches a few MiB, for which zeroing 2 MiB pages costs more
+/// than the page faults they save; a large one takes thousands of faults without them
+/// (docs/performance.md). Pages already in use keep their size. Elsewhere a no-op.
+pub fn huge_pages(enable: bool) {
+    #[cfg(target_os = "linux")]
+    {
+        let disable = libc::c_ulong::from(!enable);
+        // SAFETY: PR_SET_THP_DISABLE takes an integer flag and changes only this
+        // process's page policy; a failure (an old kernel) leaves the default.
+        let _ = unsafe { libc::prctl(libc::PR_SET_THP_DISABLE, disable, 0, 0, 0) };
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = enable;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

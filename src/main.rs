@@ -6,5 +6,7 @@
 static GLOBAL: kiln::alloc::Allocator = kiln::alloc::Allocator;
 
 fn main() -> std::process::ExitCode {
+    // Huge pages only once an input is known to be large (`kiln::alloc::huge_pages`).
+    kiln::alloc::huge_pages(false);
     kiln::cli::run()
 }
