@@ -212,19 +212,10 @@ pub fn cpu_from_millis(millis: u64) -> Cpu {
 /// `n` in decimal followed by `unit`, in a string of the exact size (what `format!`
 /// gives, without its machinery: two quantities per container are written this way).
 fn number_text(n: u64, unit: &str) -> String {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    let mut n = n;
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    let mut out = String::with_capacity(digits.len() - i + unit.len());
-    for &d in &digits[i..] {
+    let mut buf = [0; 20];
+    let digits = crate::emit::decimal_digits(n, &mut buf);
+    let mut out = String::with_capacity(digits.len() + unit.len());
+    for &d in digits {
         out.push(char::from(d));
     }
     out.push_str(unit);
