@@ -95,6 +95,18 @@ pub(crate) fn decimal_digits(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
     buf.get(i..).unwrap_or_default()
 }
 
+/// The first eight bytes of `w` as one little-endian word, for comparing and hashing
+/// strings eight bytes at a time (the YAML writer's key cache, the Job hash JSON's
+/// escape test); 0 when `w` is shorter than eight bytes (callers pass at least eight).
+#[inline]
+pub(crate) fn word(w: &[u8]) -> u64 {
+    let mut a = [0u8; 8];
+    if let Some(head) = w.get(..8) {
+        a.copy_from_slice(head);
+    }
+    u64::from_le_bytes(a)
+}
+
 /// Appends one YAML document (no `---`) for any JSON value.
 pub(crate) fn write_value(out: &mut String, v: &Value) {
     write_document(out, v);
@@ -655,7 +667,7 @@ impl serde::ser::Error for Unsupported {
 /// mapping or sequence is only known to be empty (`{}`, `[]` on the key's line) once it
 /// ends, so the line break after its key is written when its first entry comes.
 mod typed {
-    use super::{newline_pad, pad, pad_dash, plain_safe, write_quoted, write_string_value};
+    use super::{newline_pad, pad, pad_dash, plain_safe, word, write_quoted, write_string_value};
     use serde::ser::{self, Serialize};
     use std::borrow::Cow;
     use std::cell::Cell;
@@ -689,6 +701,66 @@ mod typed {
         /// entry ends where the next starts), for [`reorder_top`]. Kept here to reuse
         /// its allocation from document to document.
         top: Vec<(Cow<'static, str>, usize)>,
+        /// String maps as last written, [`MAP_WAYS`] per length (see [`Map::memo_map`]).
+        maps: Box<[Vec<MemoEntry>]>,
+        /// Per length, the way of [`KeyCache::maps`] used last (the other is replaced
+        /// first).
+        map_last: [u8; MAP_LENGTHS],
+    }
+
+    /// Lengths of string maps told apart by [`KeyCache::maps`] (longer maps share the
+    /// last).
+    const MAP_LENGTHS: usize = 16;
+    /// Maps remembered per length: label maps and, of the same length, ConfigMap data.
+    const MAP_WAYS: usize = 2;
+
+    /// One entry of a string map as last written at its place in a
+    /// [`KeyCache::maps`] slot.
+    #[derive(Default)]
+    struct MemoEntry {
+        key: String,
+        value: String,
+        /// `key: value` and the value's line break as written (key and value quoted if
+        /// they must be), without the indentation before it; empty when not known.
+        /// Always the text of `key` and `value` or empty.
+        text: String,
+        /// Where the value's text starts in `text` (after `key: `).
+        value_at: usize,
+        /// The indentation `text` was written for when the value has a line break (a
+        /// block scalar's lines carry their indentation); `None` for one-line values,
+        /// whose text is the same at every indentation.
+        block_indent: Option<usize>,
+    }
+
+    impl MemoEntry {
+        /// Lays out `text` for the current `key` and `value`, the value's lines (if it
+        /// is a block scalar) at `value_indent`.
+        #[cold]
+        fn render(&mut self, value_indent: usize, key_same: bool) {
+            if key_same && self.value_at > 0 && self.value_at <= self.text.len() {
+                // The key's text is kept (its quoting decided once).
+                self.text.truncate(self.value_at);
+            } else {
+                self.text.clear();
+                if plain_safe(&self.key) {
+                    self.text.push_str(&self.key);
+                } else {
+                    write_quoted(&mut self.text, &self.key);
+                }
+                self.text.push_str(": ");
+                self.value_at = self.text.len();
+            }
+            write_string_value(&mut self.text, &self.value, value_indent);
+            self.block_indent = self.value.contains('\n').then_some(value_indent);
+        }
+
+        /// Forgets the entry (its key or value was not a string).
+        fn forget(&mut self) {
+            self.key.clear();
+            self.value.clear();
+            self.text.clear();
+            self.value_at = 0;
+        }
     }
 
     /// A map key as written at one indentation.
@@ -719,6 +791,8 @@ mod typed {
                 fields: (0..SLOTS).map(|_| Rendered::default()).collect(),
                 texts: (0..TEXT_SLOTS).map(|_| RenderedText::default()).collect(),
                 top: Vec::with_capacity(8),
+                maps: (0..MAP_LENGTHS * MAP_WAYS).map(|_| Vec::new()).collect(),
+                map_last: [0; MAP_LENGTHS],
             });
             keys.top.clear();
             keys
@@ -762,17 +836,33 @@ mod typed {
             let addr = key.as_ptr() as usize;
             // Fibonacci hashing: the names lie close together in memory, and the high
             // bits of the product spread them over the slots. (Adding the length to the
-            // hash, or a second slot per name, cost more per name than the few misses
-            // they saved: measured.)
+            // hash cost more per name than the few misses it saved: measured.)
             let h = (addr as u64 ^ ((indent as u64) << 48)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
             let slot = (h >> 54) as usize % SLOTS;
+            let holds = |e: &Rendered| e.addr == addr && e.len == key.len() && e.indent == indent;
+            if !self.fields.get(slot).is_some_and(holds) {
+                self.field_miss(slot, key, indent);
+            }
+            self.fields.get(slot).map_or("", |e| &e.text)
+        }
+
+        /// `key` is not in its slot: it may be in the slot's neighbour (two names that
+        /// share a slot, which depends on where the linker put them, would otherwise
+        /// be laid out again each time they alternate), else it is laid out there. The
+        /// slot's previous name moves to the neighbour, so either stays found.
+        #[cold]
+        fn field_miss(&mut self, slot: usize, key: &'static str, indent: usize) {
+            let alt = slot ^ 1;
+            if alt >= self.fields.len() || slot >= self.fields.len() {
+                return;
+            }
+            self.fields.swap(slot, alt);
             let Some(e) = self.fields.get_mut(slot) else {
-                return "";
+                return;
             };
-            if e.addr != addr || e.len != key.len() || e.indent != indent {
+            if e.addr != key.as_ptr() as usize || e.len != key.len() || e.indent != indent {
                 render_key(e, key, indent);
             }
-            &e.text
         }
     }
 
@@ -803,16 +893,6 @@ mod typed {
         (h >> 40) as usize
     }
 
-    /// The first eight bytes of `w` (at least eight) as a word.
-    #[inline]
-    fn word(w: &[u8]) -> u64 {
-        let mut a = [0u8; 8];
-        if let Some(head) = w.get(..8) {
-            a.copy_from_slice(head);
-        }
-        u64::from_le_bytes(a)
-    }
-
     /// `a == b`, a word at a time and without a call (keys are a few tens of bytes).
     #[inline]
     fn same_bytes(a: &[u8], b: &[u8]) -> bool {
@@ -821,7 +901,7 @@ mod typed {
             return false;
         }
         if n < 8 {
-            return a == b;
+            return short_word(a) == short_word(b);
         }
         let mut from = 0;
         while from + 8 <= n {
@@ -833,6 +913,24 @@ mod typed {
         // The last eight bytes, overlapping the words compared.
         from == n
             || word(a.get(n - 8..).unwrap_or_default()) == word(b.get(n - 8..).unwrap_or_default())
+    }
+
+    /// The bytes of a string shorter than eight bytes in one word: two overlapping
+    /// 4-byte halves, or the first, middle and last byte (for one to three bytes, all
+    /// of them). Equal words for strings of one length mean equal strings.
+    #[inline]
+    fn short_word(s: &[u8]) -> u64 {
+        let n = s.len();
+        let half = |from: usize| match s.get(from..from + 4) {
+            Some(&[a, b, c, d]) => u64::from(u32::from_le_bytes([a, b, c, d])),
+            _ => 0,
+        };
+        if n >= 4 {
+            half(0) | half(n - 4) << 32
+        } else {
+            let b = |i: usize| u64::from(s.get(i).copied().unwrap_or(0));
+            b(0) | b(n / 2) << 8 | b(n.wrapping_sub(1)) << 16
+        }
     }
 
     /// Fills a cache slot.
@@ -1074,6 +1172,26 @@ mod typed {
         ) -> Result<Self::SerializeStructVariant, Unsupported> {
             Err(Unsupported)
         }
+        fn collect_map<K, V, I>(self, iter: I) -> Res
+        where
+            K: Serialize,
+            V: Serialize,
+            I: IntoIterator<Item = (K, V)>,
+        {
+            // Maps under a key (labels, selectors, ConfigMap data, resource amounts)
+            // are compared with the map last written of their length; elsewhere (the
+            // top level keeps its entries' places) entry by entry, as serde would.
+            let is_value = matches!(self.ctx, Ctx::MapValue(_));
+            let mut map = self.map();
+            if is_value {
+                map.memo_map(iter.into_iter())?;
+            } else {
+                for (k, v) in iter {
+                    ser::SerializeMap::serialize_entry(&mut map, &k, &v)?;
+                }
+            }
+            map.finish()
+        }
     }
 
     /// A mapping being written. At the top level the entries' starts are kept (in
@@ -1180,6 +1298,288 @@ mod typed {
                 reorder_top(self.out, self.start, &self.keys.top);
             }
             Ok(())
+        }
+    }
+
+    impl Map<'_> {
+        /// Writes the entries of a map under a key. A map whose keys and values are
+        /// strings is compared, entry by entry and as it is written, with the map last
+        /// written of its length (of [`MAP_WAYS`], the one with the same first key): an
+        /// entry whose key and value are the same bytes is copied from there (its
+        /// quoting already decided), the others are laid out and remembered. Keys or
+        /// values that are not strings are written as [`SerializeMap`] would.
+        ///
+        /// [`SerializeMap`]: ser::SerializeMap
+        fn memo_map<K, V>(&mut self, mut iter: impl Iterator<Item = (K, V)>) -> Res
+        where
+            K: Serialize,
+            V: Serialize,
+        {
+            let length = iter.size_hint().0.min(MAP_LENGTHS - 1);
+            let Some((k0, v0)) = iter.next() else {
+                return Ok(());
+            };
+            let slot = length * MAP_WAYS + self.keys.way_for(length, &k0);
+            let mut memo = match self.keys.maps.get_mut(slot) {
+                Some(m) => std::mem::take(m),
+                None => Vec::new(),
+            };
+            let mut result = self.memo_entry(&mut memo, 0, &k0, &v0);
+            let mut i = 1;
+            while result.is_ok() {
+                let Some((k, v)) = iter.next() else {
+                    break;
+                };
+                result = self.memo_entry(&mut memo, i, &k, &v);
+                i += 1;
+            }
+            if let Some(m) = self.keys.maps.get_mut(slot) {
+                *m = memo;
+            }
+            result
+        }
+
+        /// Entry `i` of a map (see [`Map::memo_map`]).
+        #[inline]
+        fn memo_entry<K, V>(&mut self, memo: &mut Vec<MemoEntry>, i: usize, k: &K, v: &V) -> Res
+        where
+            K: Serialize + ?Sized,
+            V: Serialize + ?Sized,
+        {
+            if memo.len() <= i {
+                memo.push(MemoEntry::default());
+            }
+            let Some(e) = memo.get_mut(i) else {
+                return self.plain_entry(k, v);
+            };
+            let (key_same, value_same) = match k.serialize(Probe {
+                stored: &mut e.key,
+                copy: true,
+            }) {
+                Ok(key_same) => match v.serialize(Probe {
+                    stored: &mut e.value,
+                    copy: true,
+                }) {
+                    Ok(value_same) => (key_same, value_same),
+                    Err(_) => {
+                        e.forget();
+                        return self.plain_entry(k, v);
+                    }
+                },
+                Err(_) => {
+                    e.forget();
+                    return self.plain_entry(k, v);
+                }
+            };
+            let indent = self.indent;
+            if !(key_same && value_same)
+                || e.text.is_empty()
+                || e.block_indent.is_some_and(|b| b != indent + 2)
+            {
+                e.render(indent + 2, key_same);
+            }
+            if self.count == 0 {
+                newline_pad(self.out, indent);
+            } else {
+                pad(self.out, indent);
+            }
+            self.out.push_str(&e.text);
+            self.count += 1;
+            self.skip = 1;
+            Ok(())
+        }
+
+        /// An entry written as [`ser::SerializeMap`] writes it.
+        #[cold]
+        fn plain_entry<K, V>(&mut self, k: &K, v: &V) -> Res
+        where
+            K: Serialize + ?Sized,
+            V: Serialize + ?Sized,
+        {
+            k.serialize(KeyText(self))?;
+            self.value(v)
+        }
+    }
+
+    impl KeyCache {
+        /// Which of the [`MAP_WAYS`] maps of `length` entries a map whose first key is
+        /// `key` is compared with: the one with the same first key, else the one not
+        /// used last.
+        fn way_for<K: Serialize + ?Sized>(&mut self, length: usize, key: &K) -> usize {
+            let base = length * MAP_WAYS;
+            let mut found = None;
+            for way in 0..MAP_WAYS {
+                let first = self.maps.get_mut(base + way).and_then(|m| m.first_mut());
+                if let Some(e) = first {
+                    let probe = Probe {
+                        stored: &mut e.key,
+                        copy: false,
+                    };
+                    if matches!(key.serialize(probe), Ok(true)) {
+                        found = Some(way);
+                        break;
+                    }
+                }
+            }
+            let last = self.map_last.get_mut(length);
+            let way = match (found, last.as_deref()) {
+                (Some(way), _) => way,
+                (None, Some(&l)) => (usize::from(l) + 1) % MAP_WAYS,
+                (None, None) => 0,
+            };
+            if let Some(l) = last {
+                // `way` is below `MAP_WAYS`.
+                *l = way as u8;
+            }
+            way
+        }
+    }
+
+    /// A serializer that takes only strings (and newtypes of strings): it tells whether
+    /// the string is the same bytes as `stored` and, when it is not and `copy` is set,
+    /// copies it there. Anything else is [`Unsupported`], and left to the general path.
+    struct Probe<'s> {
+        stored: &'s mut String,
+        copy: bool,
+    }
+
+    impl ser::Serializer for Probe<'_> {
+        type Ok = bool;
+        type Error = Unsupported;
+        type SerializeSeq = ser::Impossible<bool, Unsupported>;
+        type SerializeTuple = ser::Impossible<bool, Unsupported>;
+        type SerializeTupleStruct = ser::Impossible<bool, Unsupported>;
+        type SerializeTupleVariant = ser::Impossible<bool, Unsupported>;
+        type SerializeMap = ser::Impossible<bool, Unsupported>;
+        type SerializeStruct = ser::Impossible<bool, Unsupported>;
+        type SerializeStructVariant = ser::Impossible<bool, Unsupported>;
+
+        #[inline]
+        fn serialize_str(self, v: &str) -> Result<bool, Unsupported> {
+            if same_bytes(self.stored.as_bytes(), v.as_bytes()) {
+                return Ok(true);
+            }
+            if self.copy {
+                self.stored.clear();
+                self.stored.push_str(v);
+            }
+            Ok(false)
+        }
+        fn serialize_newtype_struct<T: Serialize + ?Sized>(
+            self,
+            _: &'static str,
+            value: &T,
+        ) -> Result<bool, Unsupported> {
+            value.serialize(self)
+        }
+        fn serialize_bool(self, _: bool) -> Result<bool, Unsupported> {
+            Err(Unsupported)
+        }
+        fn serialize_i8(self, _: i8) -> Result<bool, Unsupported> {
+            Err(Unsupported)
+        }
+        fn serialize_i16(self, _: i16) -> Result<bool, Unsupported> {
+            Err(Unsupported)
+        }
+        fn serialize_i32(self, _: i32) -> Result<bool, Unsupported> {
+            Err(Unsupported)
+        }
+        fn serialize_i64(self, _: i64) -> Result<bool, Unsupported> {
+            Err(Unsupported)
+        }
+        fn serialize_u8(self, _: u8) -> Result<bool, Unsupported> {
+            Err(Unsupported)
+        }
+        fn serialize_u16(self, _: u16) -> Result<bool, Unsupported> {
+            Err(Unsupported)
+        }
+        fn serialize_u32(self, _: u32) -> Result<bool, Unsupported> {
+            Err(Unsupported)
+        }
+        fn serialize_u64(self, _: u64) -> Result<bool, Unsupported> {
+            Err(Unsupported)
+        }
+        fn serialize_f32(self, _: f32) -> Result<bool, Unsupported> {
+            Err(Unsupported)
+        }
+        fn serialize_f64(self, _: f64) -> Result<bool, Unsupported> {
+            Err(Unsupported)
+        }
+        fn serialize_char(self, _: char) -> Result<bool, Unsupported> {
+            Err(Unsupported)
+        }
+        fn serialize_bytes(self, _: &[u8]) -> Result<bool, Unsupported> {
+            Err(Unsupported)
+        }
+        fn serialize_none(self) -> Result<bool, Unsupported> {
+            Err(Unsupported)
+        }
+        fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<bool, Unsupported> {
+            Err(Unsupported)
+        }
+        fn serialize_unit(self) -> Result<bool, Unsupported> {
+            Err(Unsupported)
+        }
+        fn serialize_unit_struct(self, _: &'static str) -> Result<bool, Unsupported> {
+            Err(Unsupported)
+        }
+        fn serialize_unit_variant(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+        ) -> Result<bool, Unsupported> {
+            Err(Unsupported)
+        }
+        fn serialize_newtype_variant<T: Serialize + ?Sized>(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: &T,
+        ) -> Result<bool, Unsupported> {
+            Err(Unsupported)
+        }
+        fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Unsupported> {
+            Err(Unsupported)
+        }
+        fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Unsupported> {
+            Err(Unsupported)
+        }
+        fn serialize_tuple_struct(
+            self,
+            _: &'static str,
+            _: usize,
+        ) -> Result<Self::SerializeTupleStruct, Unsupported> {
+            Err(Unsupported)
+        }
+        fn serialize_tuple_variant(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: usize,
+        ) -> Result<Self::SerializeTupleVariant, Unsupported> {
+            Err(Unsupported)
+        }
+        fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Unsupported> {
+            Err(Unsupported)
+        }
+        fn serialize_struct(
+            self,
+            _: &'static str,
+            _: usize,
+        ) -> Result<Self::SerializeStruct, Unsupported> {
+            Err(Unsupported)
+        }
+        fn serialize_struct_variant(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: usize,
+        ) -> Result<Self::SerializeStructVariant, Unsupported> {
+            Err(Unsupported)
         }
     }
 
@@ -1921,6 +2321,87 @@ mod tests {
             let mut direct = String::new();
             typed_to_yaml(&mut direct, &outer);
             let tree = serde_json::to_value(&outer).unwrap_or_default();
+            assert_eq!(direct, value_to_yaml(&tree));
+        }
+    }
+
+    #[test]
+    fn remembered_maps_are_the_tree_writing() {
+        // String maps of one length written again and again at several indentations,
+        // with one entry changed at a time (key or value), block scalars, quoted keys
+        // and values, empty strings, and maps whose values are not strings: each map
+        // compared with the one remembered before must still be written as itself.
+        use std::collections::BTreeMap;
+        #[derive(serde::Serialize)]
+        struct Doc {
+            a: Vec<BTreeMap<String, String>>,
+            b: BTreeMap<String, BTreeMap<String, String>>,
+            f: Vec<BTreeMap<String, BTreeMap<String, String>>>,
+            c: Vec<BTreeMap<String, BTreeMap<String, Vec<u8>>>>,
+            d: Vec<BTreeMap<String, BTreeMap<String, Option<String>>>>,
+            e: Vec<BTreeMap<String, BTreeMap<u8, String>>>,
+        }
+        // Each map under a key (the maps remembered are those).
+        fn under<T>(m: T) -> BTreeMap<String, T> {
+            BTreeMap::from([("m".to_owned(), m)])
+        }
+        let values = [
+            "app-1", "app-2", "1.0.0", "yes", "", "a\nb\n", "a\nb", " x", "é", "a: b", "x\n\n",
+        ];
+        let keys = [
+            "app.kubernetes.io/name",
+            "app.kubernetes.io/version",
+            "q\"",
+            "1",
+            "",
+        ];
+        let mut maps = Vec::new();
+        for (i, v) in values.iter().enumerate() {
+            for (j, k) in keys.iter().enumerate() {
+                let mut m = BTreeMap::new();
+                m.insert((*k).to_owned(), (*v).to_owned());
+                m.insert(
+                    format!("z{}", (i + j) % 2),
+                    values[(i * 3 + j) % values.len()].to_owned(),
+                );
+                m.insert("zz".to_owned(), (*v).to_owned());
+                maps.push(m);
+            }
+        }
+        let b: BTreeMap<String, BTreeMap<String, String>> = maps
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (format!("k{i}"), m.clone()))
+            .collect();
+        let c = vec![
+            BTreeMap::from([("x".to_owned(), vec![1u8])]),
+            BTreeMap::from([("x".to_owned(), vec![])]),
+            BTreeMap::new(),
+        ];
+        let d = vec![
+            BTreeMap::from([("x".to_owned(), Some("a".to_owned()))]),
+            BTreeMap::from([("x".to_owned(), None)]),
+        ];
+        let e = vec![
+            BTreeMap::from([(1u8, "a".to_owned())]),
+            BTreeMap::from([(1u8, "a".to_owned())]),
+        ];
+        let f = maps.iter().rev().cloned().map(under).collect();
+        let c = c.into_iter().map(under).collect();
+        let d = d.into_iter().map(under).collect();
+        let e = e.into_iter().map(under).collect();
+        let doc = Doc {
+            a: maps,
+            b,
+            f,
+            c,
+            d,
+            e,
+        };
+        for _ in 0..2 {
+            let mut direct = String::new();
+            typed_to_yaml(&mut direct, &doc);
+            let tree = serde_json::to_value(&doc).unwrap_or_default();
             assert_eq!(direct, value_to_yaml(&tree));
         }
     }

@@ -8,7 +8,7 @@
 //! hash and the Job names, never depend on which writer ran.
 
 // A value this writer leaves to serde_json (or an error serde_json reports too).
-use crate::emit::Unsupported;
+use crate::emit::{Unsupported, word};
 use serde::ser::{self, Serialize};
 
 type Result<T = ()> = std::result::Result<T, Unsupported>;
@@ -133,16 +133,6 @@ fn escape_in(w: u64) -> bool {
         | below(w ^ (ONES * u64::from(b'"')), 1)
         | below(w ^ (ONES * u64::from(b'\\')), 1)
         != 0
-}
-
-/// The first eight bytes of `c` (at least eight) as a word.
-#[inline]
-fn word(c: &[u8]) -> u64 {
-    let mut w = [0; 8];
-    if let Some(head) = c.get(..8) {
-        w.copy_from_slice(head);
-    }
-    u64::from_le_bytes(w)
 }
 
 /// The bytes of a string of 1 to 7 bytes as a word of bytes of it (some repeated, none
