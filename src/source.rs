@@ -65,7 +65,9 @@ pub struct SourceFile {
     /// Set when the file on disk is not UTF-8: `text` is then a lossy copy (every byte
     /// before the offset exact) for showing the place, and is never parsed.
     pub not_utf8: Option<NotUtf8>,
-    line_starts: Vec<u32>,
+    /// Where each line starts, computed on first use: a compile that reports nothing
+    /// never needs it, and building it for a 5 MB file was serial start-up time.
+    line_starts: std::sync::OnceLock<Vec<u32>>,
 }
 
 /// Where a file stops being UTF-8.
@@ -90,37 +92,42 @@ pub struct LineCol {
 impl SourceFile {
     /// A file from its name and text.
     pub fn new(name: impl Into<String>, path: Option<PathBuf>, text: impl Into<String>) -> Self {
-        let text = text.into();
-        // memchr finds the line breaks many bytes at a time: byte by byte, this index
-        // was a fifth of the serial start-up of `kiln compile` on a 5 MB file.
-        let mut line_starts = Vec::with_capacity(text.len() / 32 + 1);
-        line_starts.push(0u32);
-        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i as u32 + 1));
         SourceFile {
             name: name.into(),
             path,
-            text,
+            text: text.into(),
             not_utf8: None,
-            line_starts,
+            line_starts: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The start of every line, built the first time a position is asked for.
+    fn line_starts(&self) -> &[u32] {
+        self.line_starts.get_or_init(|| {
+            // memchr finds the line breaks many bytes at a time.
+            let mut starts = Vec::with_capacity(self.text.len() / 32 + 1);
+            starts.push(0u32);
+            starts.extend(memchr::memchr_iter(b'\n', self.text.as_bytes()).map(|i| i as u32 + 1));
+            starts
+        })
     }
 
     /// Zero-based line and byte column of a byte offset (clamped to the text).
     pub fn line_col(&self, offset: u32) -> LineCol {
         let offset = offset.min(self.text.len() as u32);
-        let line = match self.line_starts.binary_search(&offset) {
+        let line = match self.line_starts().binary_search(&offset) {
             Ok(l) => l,
             Err(l) => l - 1,
         };
         LineCol {
             line: line as u32,
-            col: offset - self.line_starts[line],
+            col: offset - self.line_starts()[line],
         }
     }
 
     /// The byte offset at the start of a zero-based line (the end of text past the last).
     pub fn line_start(&self, line: u32) -> u32 {
-        self.line_starts
+        self.line_starts()
             .get(line as usize)
             .copied()
             .unwrap_or(self.text.len() as u32)
@@ -128,13 +135,13 @@ impl SourceFile {
 
     /// The number of lines.
     pub fn line_count(&self) -> usize {
-        self.line_starts.len()
+        self.line_starts().len()
     }
 
     /// The UTF-16 column of a byte offset (what LSP positions count by default).
     pub fn utf16_col(&self, offset: u32) -> u32 {
         let lc = self.line_col(offset);
-        let start = self.line_starts[lc.line as usize] as usize;
+        let start = self.line_starts()[lc.line as usize] as usize;
         let end = floor_char_boundary(&self.text, offset as usize);
         self.text[start..end.max(start)]
             .chars()

@@ -49,9 +49,16 @@ const HUGE_PAGES_FROM_BYTES: usize = 256 * 1024;
 
 /// [`read`], then huge pages for the rest of the run if the source is large.
 fn load(path: &Path, printer: &Printer) -> Option<Source> {
+    // A single big file is known by its size before it is read: its text then lands in
+    // huge pages too (a thousand page faults fewer for a 5 MB file).
+    let big_file = std::fs::metadata(path)
+        .is_ok_and(|m| m.is_file() && m.len() >= HUGE_PAGES_FROM_BYTES as u64);
+    if big_file {
+        crate::alloc::huge_pages(true);
+    }
     let source = read(path, printer)?;
     let bytes: usize = source.map.iter().map(|(_, f)| f.text.len()).sum();
-    if bytes >= HUGE_PAGES_FROM_BYTES {
+    if !big_file && bytes >= HUGE_PAGES_FROM_BYTES {
         crate::alloc::huge_pages(true);
     }
     Some(source)

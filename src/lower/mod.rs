@@ -27,7 +27,7 @@ use crate::check::model::{App, Model, RunPhase};
 use crate::diag::{Diagnostic, Diagnostics};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::Value;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 pub use job::DEFAULT_TIMEOUT_SECS as DEFAULT_JOB_TIMEOUT_SECS;
 pub use meta::content_hash;
@@ -119,7 +119,7 @@ pub fn lower(model: &Model, options: &Options) -> Result<(Vec<Object>, Diagnosti
     use rayon::prelude::*;
     let kube = options.kube_version.unwrap_or(KubeVersion::NEWEST);
     let namespaces = Namespaces::of(model);
-    let lower_one = |(app, first): (&App, &bool)| {
+    let lower_one = |(app, first): (&App, &Option<meta::PssLevel>)| {
         let mut cx = Cx::new(kube, 8);
         namespaces.lower_app(&mut cx, app, *first);
         cx
@@ -164,19 +164,25 @@ pub fn lower_to_yaml(
     use rayon::prelude::*;
     // `order::sort` groups objects by app name; two apps of one name (which the checker
     // rejects) would interleave, so that case takes the general path.
-    let mut names = HashSet::with_capacity(model.apps.len());
-    if !model.apps.iter().all(|a| names.insert(a.name.as_str())) {
+    let names: Vec<&str> = model.apps.iter().map(|a| a.name.as_str()).collect();
+    let unique = first_occurrence(&names)
+        .iter()
+        .enumerate()
+        .all(|(i, &f)| f == i);
+    if !unique {
         let (mut objects, warnings) = lower(model, options)?;
         crate::order::sort(&mut objects);
         return Ok((crate::emit::to_yaml_parts(&objects), warnings));
     }
     let kube = options.kube_version.unwrap_or(KubeVersion::NEWEST);
     let namespaces = Namespaces::of(model);
-    // A few runs per thread, so that a slow run does not leave a core idle at the end.
+    // Many runs per thread, so that the last run does not leave a core idle for long at
+    // the end: with four per thread, one core idled for the last run (a tenth of the
+    // lowering at 10,000 apps).
     let per_run = model
         .apps
         .len()
-        .div_ceil(rayon::current_num_threads().max(1) * 4)
+        .div_ceil(rayon::current_num_threads().max(1) * 16)
         .max(16);
     let runs: Vec<(Cx, String)> = model
         .apps
@@ -277,14 +283,14 @@ fn has_patches(app: &App) -> bool {
 /// Several apps may share a namespace: one Namespace object for all of them, at the
 /// strictest Pod Security level every pod in it meets, generated with the first app of
 /// the namespace.
-struct Namespaces<'m> {
-    level: HashMap<&'m str, meta::PssLevel>,
-    /// For each app, whether it is the first of its namespace.
-    first: Vec<bool>,
+struct Namespaces {
+    /// For each app: the level of its namespace if the app is the first there (it then
+    /// generates the Namespace object), else `None`.
+    first: Vec<Option<meta::PssLevel>>,
 }
 
-impl<'m> Namespaces<'m> {
-    fn of(model: &'m Model) -> Namespaces<'m> {
+impl Namespaces {
+    fn of(model: &Model) -> Namespaces {
         use rayon::prelude::*;
         // Each app's level on the pool: this runs before any app is lowered.
         let levels: Vec<meta::PssLevel> = model
@@ -293,35 +299,64 @@ impl<'m> Namespaces<'m> {
             .with_min_len(64)
             .map(pod::pss_level)
             .collect();
-        let mut level: HashMap<&str, meta::PssLevel> = HashMap::new();
-        for (app, &l) in model.apps.iter().zip(&levels) {
-            level
-                .entry(app.namespace.as_str())
-                .and_modify(|x| *x = (*x).min(l))
-                .or_insert(l);
+        let namespaces: Vec<&str> = model.apps.iter().map(|a| a.namespace.as_str()).collect();
+        let firsts = first_occurrence(&namespaces);
+        let mut first: Vec<Option<meta::PssLevel>> = vec![None; model.apps.len()];
+        for (&f, &l) in firsts.iter().zip(&levels) {
+            if let Some(slot) = first.get_mut(f) {
+                *slot = Some(slot.map_or(l, |x| x.min(l)));
+            }
         }
-        let mut done: HashSet<&str> = HashSet::new();
-        let first = model
-            .apps
-            .iter()
-            .map(|app| done.insert(app.namespace.as_str()))
-            .collect();
-        Namespaces { level, first }
+        Namespaces { first }
     }
 
-    /// Lowers one app (and its namespace if it is the first there).
-    fn lower_app(&self, cx: &mut Cx, app: &App, first: bool) {
+    /// Lowers one app (and its namespace, at `level`, if it is the first there).
+    fn lower_app(&self, cx: &mut Cx, app: &App, first: Option<meta::PssLevel>) {
         cx.meta.clear();
-        if first {
-            let level = self
-                .level
-                .get(app.namespace.as_str())
-                .copied()
-                .unwrap_or(meta::PssLevel::Restricted);
+        if let Some(level) = first {
             meta::namespace(cx, app, level);
         }
         lower_app(cx, app);
     }
+}
+
+/// For each key, the index of its first occurrence in `keys` (its own index if it is the
+/// first). The keys are hashed on the pool with the standard, collision-resistant hash
+/// (they are the user's names); only the table lookups are serial, on the hashes, and a
+/// hash already taken by another key is looked up again by the key itself. At 10,000
+/// apps this is the serial check for duplicate apps, namespaces and objects, which
+/// hashed 100,000 keys one at a time.
+fn first_occurrence<K: std::hash::Hash + Eq + Sync>(keys: &[K]) -> Vec<usize> {
+    use rayon::prelude::*;
+    use std::collections::hash_map::Entry;
+    use std::hash::BuildHasher;
+    let state = std::collections::hash_map::RandomState::new();
+    let hashes: Vec<u64> = keys
+        .par_iter()
+        .with_min_len(1024)
+        .map(|k| state.hash_one(k))
+        .collect();
+    // The hashes are already mixed: the table only re-mixes them, cheaply.
+    let mut seen: HashMap<u64, usize, std::hash::BuildHasherDefault<crate::check::FxHasher>> =
+        HashMap::with_capacity_and_hasher(keys.len(), Default::default());
+    // Keys whose hash a different key already took (practically never).
+    let mut collided: HashMap<&K, usize> = HashMap::new();
+    let mut first = Vec::with_capacity(keys.len());
+    for (i, (k, h)) in keys.iter().zip(&hashes).enumerate() {
+        let f = match seen.entry(*h) {
+            Entry::Vacant(slot) => *slot.insert(i),
+            Entry::Occupied(taken) => {
+                let at = *taken.get();
+                if keys.get(at) == Some(k) {
+                    at
+                } else {
+                    *collided.entry(k).or_insert(i)
+                }
+            }
+        };
+        first.push(f);
+    }
+    first
 }
 
 /// Lowering state shared by every concern.
@@ -501,47 +536,17 @@ pub(crate) fn block_loc(model: &Model, app: &str, block: &str) -> crate::source:
 /// `parts` are the objects in generation order, in consecutive slices (one per run of
 /// apps in [`lower_to_yaml`]); the diagnostics come in the order of the later object.
 fn check_duplicates(parts: &[&[Object]], model: &Model) -> Vec<Diagnostic> {
-    use rayon::prelude::*;
-    use std::collections::hash_map::Entry;
-    use std::hash::BuildHasher;
-    fn key(o: &Object) -> (&str, &str, &str) {
-        (o.kind.as_str(), o.namespace.as_str(), o.name.as_str())
-    }
-    // The keys are hashed in parallel, so that only the lookups are serial: at 10,000
-    // apps the serial check was 45 M instructions, most of it SipHash. The hash is the
-    // standard, collision-resistant one (the names are the user's); the table below
-    // only re-mixes it.
-    let state = std::collections::hash_map::RandomState::new();
-    let hashes: Vec<Vec<u64>> = parts
-        .par_iter()
-        .map(|objects| objects.iter().map(|o| state.hash_one(key(o))).collect())
-        .collect();
     let objects: Vec<&Object> = parts.iter().flat_map(|p| p.iter()).collect();
-    let mut seen: HashMap<u64, usize, std::hash::BuildHasherDefault<crate::check::FxHasher>> =
-        HashMap::with_capacity_and_hasher(objects.len(), Default::default());
-    // Objects whose hash an object of another key already took (practically never).
-    let mut collided: HashMap<(&str, &str, &str), usize> = HashMap::new();
-    let mut dups = Vec::new();
-    for (i, (o, h)) in objects.iter().zip(hashes.iter().flatten()).enumerate() {
-        match seen.entry(*h) {
-            Entry::Vacant(slot) => {
-                slot.insert(i);
-            }
-            Entry::Occupied(first) => {
-                let first = *first.get();
-                if objects.get(first).is_some_and(|f| key(f) == key(o)) {
-                    dups.push((first, i));
-                } else {
-                    match collided.entry(key(o)) {
-                        Entry::Occupied(f) => dups.push((*f.get(), i)),
-                        Entry::Vacant(slot) => {
-                            slot.insert(i);
-                        }
-                    }
-                }
-            }
-        }
-    }
+    let keys: Vec<(&str, &str, &str)> = objects
+        .iter()
+        .map(|o| (o.kind.as_str(), o.namespace.as_str(), o.name.as_str()))
+        .collect();
+    let dups: Vec<(usize, usize)> = first_occurrence(&keys)
+        .into_iter()
+        .enumerate()
+        .filter(|&(i, f)| f != i)
+        .map(|(i, f)| (f, i))
+        .collect();
     let mut diags = Vec::with_capacity(dups.len());
     for (first, i) in dups {
         let (Some(a), Some(b)) = (objects.get(first), objects.get(i)) else {
@@ -564,4 +569,24 @@ fn check_duplicates(parts: &[&[Object]], model: &Model) -> Vec<Diagnostic> {
         diags.push(d);
     }
     diags
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_occurrence;
+
+    #[test]
+    fn first_occurrence_points_at_the_first_equal_key() {
+        assert_eq!(
+            first_occurrence(&["a", "b", "a", "c", "b", "a"]),
+            vec![0, 1, 0, 3, 1, 0]
+        );
+        assert_eq!(first_occurrence::<&str>(&[]), Vec::<usize>::new());
+        // Many keys, to cross the parallel hashing threshold.
+        let keys: Vec<String> = (0..5000).map(|i| format!("k{}", i % 1234)).collect();
+        let first = first_occurrence(&keys);
+        for (i, &f) in first.iter().enumerate() {
+            assert_eq!(f, i % 1234);
+        }
+    }
 }

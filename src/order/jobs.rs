@@ -38,18 +38,26 @@ struct Graph<'a> {
 
 impl<'a> Graph<'a> {
     fn new(jobs: &'a [Job]) -> Graph<'a> {
-        let index: HashMap<&str, usize> = jobs
-            .iter()
-            .enumerate()
-            .map(|(i, j)| (j.name.as_str(), i))
-            .collect();
+        // Most apps have a job or two: a scan beats building a hash map for each app.
+        // The last job of a name wins, as it does in the map (the checker rejects
+        // duplicate names anyway).
+        let index: Option<HashMap<&str, usize>> = (jobs.len() > 16).then(|| {
+            jobs.iter()
+                .enumerate()
+                .map(|(i, j)| (j.name.as_str(), i))
+                .collect()
+        });
+        let find = |name: &str| match &index {
+            Some(index) => index.get(name).copied(),
+            None => jobs.iter().rposition(|j| j.name == name),
+        };
         let deps: Vec<Vec<(usize, usize)>> = jobs
             .iter()
             .map(|j| {
                 j.after
                     .iter()
                     .enumerate()
-                    .filter_map(|(k, (name, _))| index.get(name.as_str()).map(|&d| (d, k)))
+                    .filter_map(|(k, (name, _))| find(name.as_str()).map(|d| (d, k)))
                     .collect()
             })
             .collect();
@@ -175,9 +183,20 @@ pub fn stopped_workloads(app: &App) -> Vec<&str> {
 /// The release-order rules that need the whole job graph (K0501–K0504): run after the
 /// checker accepted the model, by [`crate::analyze`].
 pub fn check(model: &Model) -> Diagnostics {
+    use rayon::prelude::*;
+    // Apps are independent; on the pool, in app order (the caller sorts anyway).
+    let parts: Vec<Diagnostics> = model
+        .apps
+        .par_iter()
+        .with_min_len(256)
+        .fold(Diagnostics::default, |mut out, app| {
+            check_app(app, &mut out);
+            out
+        })
+        .collect();
     let mut out = Diagnostics::default();
-    for app in &model.apps {
-        check_app(app, &mut out);
+    for part in parts {
+        out.extend(part.0);
     }
     out
 }
