@@ -17,8 +17,9 @@ use std::collections::HashMap;
 
 /// What the blocks of an app need to know about the app.
 struct AppCx<'a> {
-    /// Named blocks of the app: name → (kind, where the name is).
-    names: HashMap<&'a str, (&'static str, Span)>,
+    /// Named blocks of the app: name → (kind, where the name is). An app has a handful:
+    /// inline, without hashing (a hash map past [`SmallMap`]'s inline size).
+    names: SmallMap<'a, (&'static str, Span)>,
     /// Where `mutable_tag = true` is set at the app level.
     mutable: Option<Span>,
     /// Names a reference of each [`RefKind`] may take, sorted (so that suggestions do
@@ -39,7 +40,7 @@ impl<'a> AppCx<'a> {
                 .names
                 .iter()
                 .filter(|(_, (k, _))| ref_accepts(kind, k))
-                .map(|(n, _)| *n)
+                .map(|(n, _)| n)
                 .collect();
             v.sort_unstable();
             v
@@ -48,8 +49,9 @@ impl<'a> AppCx<'a> {
 }
 
 /// A port declared by a container, for clash checks across the pod.
-struct PortDecl {
-    name: String,
+struct PortDecl<'a> {
+    /// Borrowed (`http` or a key of `ports`): no copy per container.
+    name: &'a str,
     number: u16,
     span: Span,
 }
@@ -182,13 +184,13 @@ impl<'a> Checker<'a> {
     /// Builds one app's model; None if the app has no usable name.
     pub(crate) fn build_app(&mut self, app: &CBlock<'a>) -> Option<App> {
         let (name, name_span) = app.name?;
-        let mut names: HashMap<&'a str, (&'static str, Span)> = HashMap::new();
+        let mut names: SmallMap<'a, (&'static str, Span)> = SmallMap::default();
         for c in app.live() {
             if c.schema.naming != Naming::Named {
                 continue;
             }
             let Some((n, sp)) = c.name else { continue };
-            if let Some(&(kind, first)) = names.get(n) {
+            if let Some((kind, first)) = names.get(n) {
                 self.emit(
                     Diagnostic::new(
                         codes::DUPLICATE_NAME,
@@ -366,8 +368,15 @@ impl<'a> Checker<'a> {
         if let Some(b) = b {
             env.vars.reserve(b.fields.len());
             for f in &b.fields {
-                if let Val::Env(v) = &f.val {
-                    env.vars.insert(f.key.to_string(), v.clone());
+                match &f.val {
+                    Val::EnvPlain(v) => {
+                        env.vars
+                            .insert(f.key.to_string(), EnvValue::Plain(v.to_string()));
+                    }
+                    Val::Env(v) => {
+                        env.vars.insert(f.key.to_string(), v.clone());
+                    }
+                    _ => {}
                 }
             }
         }
@@ -513,7 +522,7 @@ impl<'a> Checker<'a> {
     }
 
     /// A container from a container-bearing block, and its ports for pod-wide checks.
-    fn container(&mut self, b: &CBlock<'a>, cx: &AppCx<'a>) -> (Container, Vec<PortDecl>) {
+    fn container(&mut self, b: &CBlock<'a>, cx: &AppCx<'a>) -> (Container, Vec<PortDecl<'a>>) {
         let sec = b.child("security");
         let security = self.security(sec);
         let mutable = match sec.and_then(|s| s.val("mutable_tag")) {
@@ -528,7 +537,7 @@ impl<'a> Checker<'a> {
             _ => None,
         };
         let mut ports: Vec<Port> = Vec::new();
-        let mut decls: Vec<PortDecl> = Vec::new();
+        let mut decls: Vec<PortDecl<'a>> = Vec::new();
         if let (Some(p), Some(f)) = (port_of(b.val("port")), b.get("port")) {
             ports.push(Port {
                 name: "http".into(),
@@ -536,7 +545,7 @@ impl<'a> Checker<'a> {
                 protocol: Protocol::Tcp,
             });
             decls.push(PortDecl {
-                name: "http".into(),
+                name: "http",
                 number: p,
                 span: f.key_span.to(f.span),
             });
@@ -587,7 +596,7 @@ impl<'a> Checker<'a> {
                     protocol: Protocol::Tcp,
                 });
                 decls.push(PortDecl {
-                    name: f.key.to_string(),
+                    name: f.key,
                     number: n,
                     span,
                 });
@@ -682,8 +691,8 @@ impl<'a> Checker<'a> {
         let mut out = Vec::new();
         for (r, span) in items {
             match cx.names.get(r.as_str()) {
-                Some(&(k, _)) if ref_accepts(kind, k) => out.push((r.clone(), *span)),
-                Some(&(k, decl)) => {
+                Some((k, _)) if ref_accepts(kind, k) => out.push((r.clone(), *span)),
+                Some((k, decl)) => {
                     let help = match (kind, k) {
                         (RefKind::Service, "worker" | "daemon") => format!(
                             "a `{k}` has no Service to route to; make `{r}` a `service` with a `port`"
@@ -834,7 +843,7 @@ impl<'a> Checker<'a> {
     /// Containers of a pod share one network: a port number can be bound once. (Names
     /// may repeat across containers: each container's `port` is `http`, and a Service
     /// resolves a port name to the first container that has it, the main one.)
-    fn pod_port_clash(&mut self, pod: &mut Vec<PortDecl>, more: Vec<PortDecl>) {
+    fn pod_port_clash(&mut self, pod: &mut Vec<PortDecl<'a>>, more: Vec<PortDecl<'a>>) {
         for p in more {
             if let Some(first) = pod.iter().find(|q| q.number == p.number) {
                 self.emit(
@@ -1366,17 +1375,25 @@ impl<'a> Checker<'a> {
 
     /// Resolves `after` and reports cycles, each with every link labelled.
     fn job_order(&mut self, jobs: &mut [Job], blocks: &[&CBlock<'a>], cx: &AppCx<'a>) {
-        let index: HashMap<&str, usize> = blocks
-            .iter()
-            .enumerate()
-            .map(|(i, b)| (b.name_str(), i))
-            .collect();
+        // The job of a name (the last of that name, as a map built in order keeps): by
+        // search for the usual few jobs, by hash map past that.
+        let map: Option<HashMap<&str, usize>> = (blocks.len() > 8).then(|| {
+            blocks
+                .iter()
+                .enumerate()
+                .map(|(i, b)| (b.name_str(), i))
+                .collect()
+        });
+        let index_of = |name: &str| match &map {
+            Some(m) => m.get(name).copied(),
+            None => blocks.iter().rposition(|b| b.name_str() == name),
+        };
         // Edges: job → (job it waits for, where the reference is).
         let mut edges: Vec<Vec<(usize, Span)>> = vec![Vec::new(); blocks.len()];
         for (i, b) in blocks.iter().enumerate() {
             let resolved = self.resolve_refs(&refs(b.val("after")), RefKind::Job, "after", cx);
             for (name, span) in resolved {
-                if let Some(&j) = index.get(name.as_str()) {
+                if let Some(j) = index_of(name.as_str()) {
                     edges[i].push((j, span));
                 }
                 if let Some(job) = jobs.get_mut(i) {

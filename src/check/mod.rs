@@ -187,6 +187,14 @@ impl<'a, V: Copy> SmallMap<'a, V> {
         }
     }
 
+    /// Every name and its value (in insertion order while inline, in hash order after).
+    pub(crate) fn iter(&self) -> Box<dyn Iterator<Item = (&'a str, V)> + '_> {
+        match &self.big {
+            Some(m) => Box::new(m.iter().map(|(k, v)| (*k, *v))),
+            None => Box::new(self.inline[..self.len].iter().flatten().copied()),
+        }
+    }
+
     /// Every name.
     pub(crate) fn keys(&self) -> Box<dyn Iterator<Item = &'a str> + '_> {
         match &self.big {

@@ -181,9 +181,24 @@ pub(crate) fn credential_name(name: &str) -> bool {
         (0x7f, b'k') => at(i, b"_KEY_"),
         _ => false,
     };
-    b.windows(2).enumerate().any(|(i, pair)| word_at(i, pair))
+    // Most bytes start no word: one table lookup skips them (this runs on every env key).
+    b.windows(2)
+        .enumerate()
+        .any(|(i, pair)| WORD_START[pair[0] as usize] && word_at(i, pair))
         || (b.len() >= 4 && at(b.len() - 4, b"_KEY"))
 }
+
+/// The bytes a word of [`credential_name`] starts with, in either case.
+static WORD_START: [bool; 256] = {
+    let mut t = [false; 256];
+    let starts = b"pPsStTcCaA_";
+    let mut i = 0;
+    while i < starts.len() {
+        t[starts[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
 
 /// Values that cannot be a credential whatever the name says: empty, a number, a
 /// boolean, or a path or URL without a password in it (`TOKEN_FILE = "/run/token"`).
@@ -215,9 +230,15 @@ fn shape(v: &str) -> Option<&'static str> {
 /// an interpolation placeholder).
 fn url_password(v: &str) -> Option<&str> {
     let rest = &v[find(v, "://")? + 3..];
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let userinfo = &authority[..authority.rfind('@')?];
-    let (_, password) = userinfo.split_once(':')?;
+    // By byte: every delimiter is ASCII, so each cut is at a character boundary.
+    let rb = rest.as_bytes();
+    let end = rb
+        .iter()
+        .position(|b| matches!(b, b'/' | b'?' | b'#'))
+        .unwrap_or(rb.len());
+    let at = memchr::memrchr(b'@', rb.get(..end)?)?;
+    let colon = memchr::memchr(b':', rb.get(..at)?)?;
+    let password = rest.get(colon + 1..at)?;
     (!password.is_empty()).then_some(password)
 }
 

@@ -53,6 +53,9 @@ pub(crate) enum Val<'a> {
     /// A reference to a named block, resolved by `build`.
     Ref(String),
     Env(EnvValue),
+    /// A plain env value: [`EnvValue::Plain`], still borrowed from the source when it
+    /// was written as plain text (`build` makes the model's one copy).
+    EnvPlain(Cow<'a, str>),
     EnvFrom(EnvFrom),
     Toleration(Toleration),
     File(FileContent),
@@ -1677,13 +1680,15 @@ impl<'a> Checker<'a> {
     fn env_value(&mut self, e: &'a ast::Expr, field: &str, depth: usize) -> Val<'a> {
         match &e.kind {
             ast::ExprKind::Str(lit) => match self.interpolate(lit, depth) {
-                Some(t) => Val::Env(EnvValue::Plain(t.into_owned())),
+                Some(t) => Val::EnvPlain(t),
                 None => Val::Error,
             },
             ast::ExprKind::Number(n) => {
-                Val::Env(EnvValue::Plain(format!("{}{}", n.digits, n.unit)))
+                Val::EnvPlain(Cow::Owned(format!("{}{}", n.digits, n.unit)))
             }
-            ast::ExprKind::Bool(b) => Val::Env(EnvValue::Plain(b.to_string())),
+            ast::ExprKind::Bool(b) => {
+                Val::EnvPlain(Cow::Borrowed(if *b { "true" } else { "false" }))
+            }
             ast::ExprKind::Call(c) => match c.func.name.as_str() {
                 "secret" | "config_map" => {
                     let sig = format!("{}(\"name\", \"key\")", c.func.name);

@@ -632,7 +632,12 @@ pub fn image(text: &str) -> Result<ImageRef, Problem> {
     }
     // The searches below are by byte: every byte looked for is ASCII, and a byte of a
     // multi-byte character is never ASCII (a char searcher costs several times more).
-    let space = if text.is_ascii() {
+    // One table pass first: a reference with no space, `@` or non-ASCII byte (nearly
+    // all) skips the three searches below.
+    let plain = text.bytes().all(|b| !IMAGE_SPECIAL[b as usize]);
+    let space = if plain {
+        None
+    } else if text.is_ascii() {
         // `char::is_whitespace` on ASCII: tab, line feed, vertical tab, form feed,
         // carriage return and space.
         text.bytes().position(|b| matches!(b, b'\t'..=b'\r' | b' '))
@@ -642,7 +647,12 @@ pub fn image(text: &str) -> Result<ImageRef, Problem> {
     if let Some(i) = space {
         return Err(Problem::new("an image reference contains no spaces").at(i..i + 1));
     }
-    let (name_tag, digest) = match text.bytes().position(|b| b == b'@') {
+    let at = if plain {
+        None
+    } else {
+        text.bytes().position(|b| b == b'@')
+    };
+    let (name_tag, digest) = match at {
         Some(i) => (&text[..i], Some(&text[i + 1..])),
         None => (text, None),
     };
@@ -711,10 +721,22 @@ pub fn image(text: &str) -> Result<ImageRef, Problem> {
                 Some((h, p)) => (h, Some(p)),
                 None => (comp, None),
             };
-            let host_ok = !host.is_empty()
-                && host.split('.').all(|l| {
-                    !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-                });
+            // Labels split by `.`, none empty, each of letters, digits and `-`: one pass.
+            let mut host_ok = !host.is_empty();
+            let mut prev = b'.';
+            for &c in host.as_bytes() {
+                let fits = if c == b'.' {
+                    prev != b'.'
+                } else {
+                    c.is_ascii_alphanumeric() || c == b'-'
+                };
+                if !fits {
+                    host_ok = false;
+                    break;
+                }
+                prev = c;
+            }
+            host_ok = host_ok && prev != b'.';
             let port_ok =
                 port.is_none_or(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
             if !host_ok || !port_ok {
@@ -875,8 +897,33 @@ pub fn is_c_identifier(s: &str) -> bool {
     let b = s.as_bytes();
     b.first()
         .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_')
-        && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
+        && b.iter().all(|&c| C_IDENT[c as usize])
 }
+
+/// The bytes that send [`image`] to its searches: whitespace as `char::is_whitespace`
+/// has it in ASCII, `@`, and every non-ASCII byte.
+static IMAGE_SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b >= 0x80 || b == b'@' || matches!(b, b'\t'..=b'\r' | b' ');
+        c += 1;
+    }
+    t
+};
+
+/// `[A-Za-z0-9_]` as a table: every env key of every app is tested byte by byte.
+static C_IDENT: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || b == b'_';
+        c += 1;
+    }
+    t
+};
 
 /// An env var name close to `s` that is a C identifier.
 pub fn suggest_env_name(s: &str) -> String {
