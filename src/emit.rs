@@ -674,6 +674,9 @@ mod typed {
 
     /// Slots of [`KeyCache`].
     const SLOTS: usize = 1024;
+    /// Neighbouring slots a struct field name may be found in (see
+    /// [`KeyCache::field_miss`]); divides [`SLOTS`].
+    const FIELD_WAYS: usize = 4;
 
     /// A struct field name as written at one indentation.
     #[derive(Default)]
@@ -706,6 +709,8 @@ mod typed {
         /// Per length, the way of [`KeyCache::maps`] used last (the other is replaced
         /// first).
         map_last: [u8; MAP_LENGTHS],
+        /// Which neighbour the next struct field name laid out displaces.
+        victim: usize,
     }
 
     /// Lengths of string maps told apart by [`KeyCache::maps`] (longer maps share the
@@ -793,6 +798,7 @@ mod typed {
                 top: Vec::with_capacity(8),
                 maps: (0..MAP_LENGTHS * MAP_WAYS).map(|_| Vec::new()).collect(),
                 map_last: [0; MAP_LENGTHS],
+                victim: 0,
             });
             keys.top.clear();
             keys
@@ -846,21 +852,32 @@ mod typed {
             self.fields.get(slot).map_or("", |e| &e.text)
         }
 
-        /// `key` is not in its slot: it may be in the slot's neighbour (two names that
-        /// share a slot, which depends on where the linker put them, would otherwise
-        /// be laid out again each time they alternate), else it is laid out there. The
-        /// slot's previous name moves to the neighbour, so either stays found.
+        /// `key` is not in its slot: it may be in one of the slot's [`FIELD_WAYS`] - 1
+        /// neighbours (names that share a slot, which depends on where the linker put
+        /// them, would otherwise be laid out again each time they alternate), and is
+        /// moved into its slot; else it is laid out there, and the slot's previous name
+        /// moves to a neighbour (each in turn), so it stays found.
         #[cold]
         fn field_miss(&mut self, slot: usize, key: &'static str, indent: usize) {
-            let alt = slot ^ 1;
-            if alt >= self.fields.len() || slot >= self.fields.len() {
+            let base = slot - slot % FIELD_WAYS;
+            if base + FIELD_WAYS > self.fields.len() {
                 return;
             }
-            self.fields.swap(slot, alt);
-            let Some(e) = self.fields.get_mut(slot) else {
-                return;
+            let addr = key.as_ptr() as usize;
+            let holds = |e: &Rendered| e.addr == addr && e.len == key.len() && e.indent == indent;
+            let found = (base..base + FIELD_WAYS)
+                .find(|&j| j != slot && self.fields.get(j).is_some_and(holds));
+            let other = match found {
+                Some(j) => j,
+                None => {
+                    self.victim = (self.victim + 1) % (FIELD_WAYS - 1);
+                    base + (slot - base + 1 + self.victim) % FIELD_WAYS
+                }
             };
-            if e.addr != key.as_ptr() as usize || e.len != key.len() || e.indent != indent {
+            self.fields.swap(slot, other);
+            if found.is_none()
+                && let Some(e) = self.fields.get_mut(slot)
+            {
                 render_key(e, key, indent);
             }
         }
