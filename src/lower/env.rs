@@ -167,10 +167,11 @@ fn config_map_ref(name: &str) -> EnvFromSource {
     }
 }
 
-/// The env of one container: the app's env overlaid with the container's own. Plain
-/// values the container sets go to its own ConfigMap `{base}-{hash10}` (listed after the
-/// app's in `envFrom`, so it wins); references go to `env`, which wins over `envFrom`.
-/// `base` is `base_parts` concatenated, built only when there is such a ConfigMap.
+/// The env of one container, written into `out` (emptied first; its vectors' buffers
+/// are reused): the app's env overlaid with the container's own. Plain values the
+/// container sets go to its own ConfigMap `{base}-{hash10}` (listed after the app's in
+/// `envFrom`, so it wins); references go to `env`, which wins over `envFrom`. `base` is
+/// `base_parts` concatenated, built only when there is such a ConfigMap.
 pub fn container_env(
     cx: &mut Cx,
     app: &App,
@@ -178,9 +179,11 @@ pub fn container_env(
     container: &Container,
     app_cm: Option<&str>,
     base_parts: &[&str],
-) -> ContainerEnv {
+    out: &mut ContainerEnv,
+) {
     let own = &container.env;
-    let mut out = ContainerEnv::default();
+    out.env.clear();
+    out.env_from.clear();
     for (k, v) in &app.env.vars {
         if own.vars.contains_key(k) {
             continue;
@@ -205,5 +208,4 @@ pub fn container_env(
         let name = hashed_config_map(cx, app, block, &base_parts.concat(), data, source);
         out.env_from.push(config_map_ref(&name));
     }
-    out
 }

@@ -137,36 +137,60 @@ pub fn lower_job(cx: &mut Cx, app: &App, j: &Job, app_cm: Option<&str>, slot: Op
         return;
     }
     let b = job_block(j);
-    let out = pod::pod(
+    // The previous app's Job, refilled in place (`meta::Spares`).
+    let mut job = cx.meta.spares.job.take().unwrap_or_default();
+    let batch::Job {
+        metadata,
+        spec,
+        status: _,
+    } = &mut *job;
+    let batch::JobSpec {
+        active_deadline_seconds,
+        backoff_limit,
+        backoff_limit_per_index: _,
+        completion_mode: _,
+        completions: _,
+        managed_by: _,
+        manual_selector: _,
+        max_failed_indexes: _,
+        parallelism: _,
+        pod_failure_policy: failure_policy,
+        pod_replacement_policy: _,
+        scheduling: _,
+        selector: _,
+        success_policy: _,
+        suspend: _,
+        template,
+        ttl_seconds_after_finished,
+    } = spec.get_or_insert_with(Default::default);
+    pod::pod(
         cx,
         &pod_in(app, b, &j.container, &j.volumes, &j.scheduling, app_cm),
+        template,
     );
-    let hash = runs_hash(&out.template, &j.patches);
+    let hash = runs_hash(template, &j.patches);
     let name = [app.name.as_str(), "-", &j.name, "-", &hash].concat();
     // The Job controller puts the name in a label of its pods.
     if !check_name(cx, &name, LABEL_MAX, "Job", j.loc) {
+        cx.meta.spares.job = Some(job);
         return;
     }
-    let mut job = batch::Job {
-        metadata: meta::object_meta(cx, app, &b, name),
-        spec: Some(batch::JobSpec {
-            backoff_limit: Some(
-                j.retries
-                    .map_or(DEFAULT_RETRIES, |r| i32::try_from(r).unwrap_or(i32::MAX)),
-            ),
-            active_deadline_seconds: Some(
-                j.timeout.map_or(DEFAULT_TIMEOUT_SECS, |d| secs_i64(d.secs)),
-            ),
-            ttl_seconds_after_finished: Some(j.ttl.map_or(DEFAULT_TTL_SECS, |d| {
-                i32::try_from(d.secs).unwrap_or(i32::MAX)
-            })),
-            pod_failure_policy: Some(pod_failure_policy()),
-            template: out.template,
-            ..Default::default()
-        }),
-        ..Default::default()
-    };
-    cx.push(app, &j.name, &mut job);
+    let m = meta::of(cx, app, &b);
+    meta::fill_object_meta(&m, cx, app, name, metadata);
+    *backoff_limit = Some(
+        j.retries
+            .map_or(DEFAULT_RETRIES, |r| i32::try_from(r).unwrap_or(i32::MAX)),
+    );
+    *active_deadline_seconds = Some(j.timeout.map_or(DEFAULT_TIMEOUT_SECS, |d| secs_i64(d.secs)));
+    *ttl_seconds_after_finished = Some(j.ttl.map_or(DEFAULT_TTL_SECS, |d| {
+        i32::try_from(d.secs).unwrap_or(i32::MAX)
+    }));
+    // Always the same policy: kept from the previous Job when there is one.
+    if failure_policy.is_none() {
+        *failure_policy = Some(pod_failure_policy());
+    }
+    cx.push(app, &j.name, &mut *job);
+    cx.meta.spares.job = Some(job);
     if let Some(o) = cx.objects.last_mut() {
         o.run = Some(j.run);
         if let Some(slot) = slot {
@@ -191,9 +215,11 @@ fn lower_manual(cx: &mut Cx, app: &App, j: &Job, app_cm: Option<&str>) {
     if !check_name(cx, &name, SUFFIXED_MAX, "CronJob", j.loc) {
         return;
     }
-    let out = pod::pod(
+    let mut template = core::PodTemplateSpec::default();
+    pod::pod(
         cx,
         &pod_in(app, b, &j.container, &j.volumes, &j.scheduling, app_cm),
+        &mut template,
     );
     let m = meta::of(cx, app, &b);
     let mut cron = batch::CronJob {
@@ -222,7 +248,7 @@ fn lower_manual(cx: &mut Cx, app: &App, j: &Job, app_cm: Option<&str>) {
                         i32::try_from(d.secs).unwrap_or(i32::MAX)
                     })),
                     pod_failure_policy: Some(pod_failure_policy()),
-                    template: out.template,
+                    template,
                     ..Default::default()
                 }),
             },
@@ -244,9 +270,11 @@ pub fn lower_cron(cx: &mut Cx, app: &App, c: &Cron, app_cm: Option<&str>) {
     if !check_name(cx, &name, SUFFIXED_MAX, "CronJob", c.loc) {
         return;
     }
-    let out = pod::pod(
+    let mut template = core::PodTemplateSpec::default();
+    pod::pod(
         cx,
         &pod_in(app, b, &c.container, &c.volumes, &c.scheduling, app_cm),
+        &mut template,
     );
     let concurrency = match c.concurrency {
         Concurrency::Forbid => "Forbid",
@@ -285,7 +313,7 @@ pub fn lower_cron(cx: &mut Cx, app: &App, c: &Cron, app_cm: Option<&str>) {
                         c.timeout.map_or(DEFAULT_TIMEOUT_SECS, |d| secs_i64(d.secs)),
                     ),
                     pod_failure_policy: Some(pod_failure_policy()),
-                    template: out.template,
+                    template,
                     ..Default::default()
                 }),
             },

@@ -305,6 +305,69 @@ impl BlockMeta {
     }
 }
 
+/// Sets every field of `out` kiln writes in object metadata: `name`, the app's
+/// namespace, the block's labels and annotations (`out` may be the metadata of the
+/// previous app's object of the same kind, see [`Spares`]).
+pub fn fill_object_meta(m: &BlockMeta, cx: &mut Cx, app: &App, name: String, out: &mut ObjectMeta) {
+    let ObjectMeta {
+        annotations,
+        creation_timestamp: _,
+        deletion_grace_period_seconds: _,
+        deletion_timestamp: _,
+        finalizers: _,
+        generate_name: _,
+        generation: _,
+        labels,
+        managed_fields: _,
+        name: to,
+        namespace,
+        owner_references: _,
+        resource_version: _,
+        self_link: _,
+        uid: _,
+    } = out;
+    *to = Some(name);
+    super::pod::set_str(namespace, &app.namespace);
+    *labels = Some(m.labels(cx));
+    *annotations = m.annotations();
+}
+
+/// Sets every field of a pod template's metadata kiln writes: the block's labels and
+/// annotations.
+pub fn template_meta(cx: &mut Cx, m: &BlockMeta, out: &mut ObjectMeta) {
+    let ObjectMeta {
+        annotations,
+        creation_timestamp: _,
+        deletion_grace_period_seconds: _,
+        deletion_timestamp: _,
+        finalizers: _,
+        generate_name: _,
+        generation: _,
+        labels,
+        managed_fields: _,
+        name: _,
+        namespace: _,
+        owner_references: _,
+        resource_version: _,
+        self_link: _,
+        uid: _,
+    } = out;
+    *labels = Some(m.labels(cx));
+    *annotations = m.annotations();
+}
+
+/// Objects already written, kept for the next app's object of the same kind: they are
+/// refilled in place ([`super::pod::pod`] and its callers set or clear every field kiln
+/// writes), so the strings and vectors of a Deployment or Job are not allocated, moved
+/// up from nested locals and freed again for every app.
+#[derive(Debug, Default)]
+pub struct Spares {
+    /// The last Deployment written.
+    pub deployment: Option<Box<apps::Deployment>>,
+    /// The last Job written.
+    pub job: Option<Box<batch::Job>>,
+}
+
 /// The [`BlockMeta`] of the blocks of the app being lowered, found by the identity of
 /// the block (the addresses of its app, name, labels and annotations in the model, which
 /// is not changed while it is lowered). A few entries per app: a linear search.
@@ -315,6 +378,8 @@ pub struct MetaCache {
     pool: MapPool,
     /// `{cpu, memory}` maps of written containers' resources, for the next containers.
     quantities: Vec<BTreeMap<String, Quantity>>,
+    /// Written objects, refilled for the next app's.
+    pub spares: Spares,
 }
 
 impl MetaCache {

@@ -84,6 +84,9 @@ pub fn lower(cx: &mut Cx, app: &App, w: &Workload, app_cm: Option<&str>) {
     if w.kind == WorkloadKind::Stateful {
         check_name(cx, &name, SUFFIXED_MAX, "StatefulSet", w.loc);
     }
+    // The previous app's Deployment, refilled in place (`meta::Spares`); a StatefulSet
+    // or DaemonSet takes the template out of it.
+    let mut spare = cx.meta.spares.deployment.take().unwrap_or_default();
     let pod = pod::pod(
         cx,
         &PodIn {
@@ -101,6 +104,7 @@ pub fn lower(cx: &mut Cx, app: &App, w: &Workload, app_cm: Option<&str>) {
             stateful: w.kind == WorkloadKind::Stateful,
             daemon: w.kind == WorkloadKind::Daemon,
         },
+        &mut spare.spec.template,
     );
     let selector = meta::label_selector(meta::of(cx, app, &b).selector(cx));
     // With an autoscaler, `replicas` is left out so `kubectl apply` does not reset the
@@ -114,7 +118,9 @@ pub fn lower(cx: &mut Cx, app: &App, w: &Workload, app_cm: Option<&str>) {
     services(cx, app, w, &b, &name);
     match w.kind {
         WorkloadKind::Service | WorkloadKind::Worker => {
-            let strategy = if pod.owns_claim {
+            // `Some(true)`: replace pods; `Some(false)`: a rolling update that never has
+            // fewer ready pods than asked; `None`: the API's default.
+            let recreate = if pod.owns_claim {
                 if w.autoscale.is_some() || min > 1 {
                     cx.diags.push(
                         Diagnostic::new(
@@ -132,35 +138,34 @@ pub fn lower(cx: &mut Cx, app: &App, w: &Workload, app_cm: Option<&str>) {
                 }
                 // A ReadWriteOnce claim cannot be attached to the new pod while the old
                 // one holds it: replace pods instead of surging.
-                Some(apps::DeploymentStrategy {
-                    type_: Some("Recreate".to_owned()),
-                    ..Default::default()
-                })
+                Some(true)
             } else if w.kind == WorkloadKind::Service {
-                // Never fewer ready pods than asked during a rollout.
-                Some(apps::DeploymentStrategy {
-                    type_: Some("RollingUpdate".to_owned()),
-                    rolling_update: Some(apps::RollingUpdateDeployment {
-                        max_surge: Some(IntOrString::String("25%".to_owned())),
-                        max_unavailable: Some(IntOrString::Int(0)),
-                    }),
-                })
+                Some(false)
             } else {
                 None
             };
-            let mut d = apps::Deployment {
-                metadata: meta::object_meta(cx, app, &b, name.clone()),
-                spec: apps::DeploymentSpec {
-                    replicas,
-                    revision_history_limit: Some(REVISION_HISTORY),
-                    selector,
-                    strategy,
-                    template: pod.template,
-                    ..Default::default()
-                },
-                ..Default::default()
-            };
-            cx.push(app, &w.name, &mut d);
+            let m = meta::of(cx, app, &b);
+            let apps::Deployment {
+                metadata,
+                spec,
+                status: _,
+            } = &mut *spare;
+            meta::fill_object_meta(&m, cx, app, name.clone(), metadata);
+            let apps::DeploymentSpec {
+                min_ready_seconds: _,
+                paused: _,
+                progress_deadline_seconds: _,
+                replicas: to_replicas,
+                revision_history_limit,
+                selector: to_selector,
+                strategy,
+                template: _,
+            } = spec;
+            *to_replicas = replicas;
+            *revision_history_limit = Some(REVISION_HISTORY);
+            *to_selector = selector;
+            set_strategy(strategy, recreate);
+            cx.push(app, &w.name, &mut *spare);
         }
         WorkloadKind::Stateful => {
             let mut s = apps::StatefulSet {
@@ -170,7 +175,7 @@ pub fn lower(cx: &mut Cx, app: &App, w: &Workload, app_cm: Option<&str>) {
                     revision_history_limit: Some(REVISION_HISTORY),
                     selector,
                     service_name: Some(name.clone()),
-                    template: pod.template,
+                    template: std::mem::take(&mut spare.spec.template),
                     volume_claim_templates: (!pod.claim_templates.is_empty())
                         .then_some(pod.claim_templates),
                     ..Default::default()
@@ -185,7 +190,7 @@ pub fn lower(cx: &mut Cx, app: &App, w: &Workload, app_cm: Option<&str>) {
                 spec: apps::DaemonSetSpec {
                     revision_history_limit: Some(REVISION_HISTORY),
                     selector,
-                    template: pod.template,
+                    template: std::mem::take(&mut spare.spec.template),
                     ..Default::default()
                 },
                 ..Default::default()
@@ -193,6 +198,7 @@ pub fn lower(cx: &mut Cx, app: &App, w: &Workload, app_cm: Option<&str>) {
             cx.push(app, &w.name, &mut d);
         }
     }
+    cx.meta.spares.deployment = Some(spare);
     if replicated {
         scaling::autoscaler(cx, app, w, &b, &name);
         scaling::disruption_budget(cx, app, w, &b, &name, min);
@@ -200,6 +206,35 @@ pub fn lower(cx: &mut Cx, app: &App, w: &Workload, app_cm: Option<&str>) {
     if let Some(ing) = &w.ingress {
         network::service_ingress(cx, app, w, &b, ing);
     }
+}
+
+/// Sets a Deployment's strategy: `Some(true)` Recreate, `Some(false)` a rolling update
+/// with a 25 % surge and no unavailable pod, `None` none (in place: `strategy` may be
+/// the previous app's).
+fn set_strategy(strategy: &mut Option<apps::DeploymentStrategy>, recreate: Option<bool>) {
+    let Some(recreate) = recreate else {
+        *strategy = None;
+        return;
+    };
+    let apps::DeploymentStrategy {
+        rolling_update,
+        type_,
+    } = strategy.get_or_insert_with(Default::default);
+    if recreate {
+        pod::set_str(type_, "Recreate");
+        *rolling_update = None;
+        return;
+    }
+    pod::set_str(type_, "RollingUpdate");
+    let apps::RollingUpdateDeployment {
+        max_surge,
+        max_unavailable,
+    } = rolling_update.get_or_insert_with(Default::default);
+    match max_surge {
+        Some(IntOrString::String(s)) => pod::set_string(s, "25%"),
+        _ => *max_surge = Some(IntOrString::String("25%".to_owned())),
+    }
+    *max_unavailable = Some(IntOrString::Int(0));
 }
 
 fn service_ports(w: &Workload, with_node_port: bool) -> Vec<core::ServicePort> {
