@@ -1452,6 +1452,54 @@ mod typed {
         }
     }
 
+    /// The methods of a serializer that takes only scalars: every sequence, map and
+    /// struct is [`Unsupported`] (the caller then takes the general path).
+    macro_rules! no_compound_values {
+        () => {
+            fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Unsupported> {
+                Err(Unsupported)
+            }
+            fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Unsupported> {
+                Err(Unsupported)
+            }
+            fn serialize_tuple_struct(
+                self,
+                _: &'static str,
+                _: usize,
+            ) -> Result<Self::SerializeTupleStruct, Unsupported> {
+                Err(Unsupported)
+            }
+            fn serialize_tuple_variant(
+                self,
+                _: &'static str,
+                _: u32,
+                _: &'static str,
+                _: usize,
+            ) -> Result<Self::SerializeTupleVariant, Unsupported> {
+                Err(Unsupported)
+            }
+            fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Unsupported> {
+                Err(Unsupported)
+            }
+            fn serialize_struct(
+                self,
+                _: &'static str,
+                _: usize,
+            ) -> Result<Self::SerializeStruct, Unsupported> {
+                Err(Unsupported)
+            }
+            fn serialize_struct_variant(
+                self,
+                _: &'static str,
+                _: u32,
+                _: &'static str,
+                _: usize,
+            ) -> Result<Self::SerializeStructVariant, Unsupported> {
+                Err(Unsupported)
+            }
+        };
+    }
+
     /// A serializer that takes only strings (and newtypes of strings): it tells whether
     /// the string is the same bytes as `stored` and, when it is not and `copy` is set,
     /// copies it there. Anything else is [`Unsupported`], and left to the general path.
@@ -1557,47 +1605,7 @@ mod typed {
         ) -> Result<bool, Unsupported> {
             Err(Unsupported)
         }
-        fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Unsupported> {
-            Err(Unsupported)
-        }
-        fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Unsupported> {
-            Err(Unsupported)
-        }
-        fn serialize_tuple_struct(
-            self,
-            _: &'static str,
-            _: usize,
-        ) -> Result<Self::SerializeTupleStruct, Unsupported> {
-            Err(Unsupported)
-        }
-        fn serialize_tuple_variant(
-            self,
-            _: &'static str,
-            _: u32,
-            _: &'static str,
-            _: usize,
-        ) -> Result<Self::SerializeTupleVariant, Unsupported> {
-            Err(Unsupported)
-        }
-        fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Unsupported> {
-            Err(Unsupported)
-        }
-        fn serialize_struct(
-            self,
-            _: &'static str,
-            _: usize,
-        ) -> Result<Self::SerializeStruct, Unsupported> {
-            Err(Unsupported)
-        }
-        fn serialize_struct_variant(
-            self,
-            _: &'static str,
-            _: u32,
-            _: &'static str,
-            _: usize,
-        ) -> Result<Self::SerializeStructVariant, Unsupported> {
-            Err(Unsupported)
-        }
+        no_compound_values!();
     }
 
     /// `lower::conventional_order` on text: `apiVersion`, `kind`, `metadata`, then the
@@ -1725,47 +1733,7 @@ mod typed {
         ) -> Res {
             Err(Unsupported)
         }
-        fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Unsupported> {
-            Err(Unsupported)
-        }
-        fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Unsupported> {
-            Err(Unsupported)
-        }
-        fn serialize_tuple_struct(
-            self,
-            _: &'static str,
-            _: usize,
-        ) -> Result<Self::SerializeTupleStruct, Unsupported> {
-            Err(Unsupported)
-        }
-        fn serialize_tuple_variant(
-            self,
-            _: &'static str,
-            _: u32,
-            _: &'static str,
-            _: usize,
-        ) -> Result<Self::SerializeTupleVariant, Unsupported> {
-            Err(Unsupported)
-        }
-        fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Unsupported> {
-            Err(Unsupported)
-        }
-        fn serialize_struct(
-            self,
-            _: &'static str,
-            _: usize,
-        ) -> Result<Self::SerializeStruct, Unsupported> {
-            Err(Unsupported)
-        }
-        fn serialize_struct_variant(
-            self,
-            _: &'static str,
-            _: u32,
-            _: &'static str,
-            _: usize,
-        ) -> Result<Self::SerializeStructVariant, Unsupported> {
-            Err(Unsupported)
-        }
+        no_compound_values!();
     }
 
     impl ser::SerializeMap for Map<'_> {
