@@ -309,31 +309,16 @@ impl BlockMeta {
 /// namespace, the block's labels and annotations (`out` may be the metadata of the
 /// previous app's object of the same kind, see [`Spares`]).
 pub fn fill_object_meta(m: &BlockMeta, cx: &mut Cx, app: &App, name: String, out: &mut ObjectMeta) {
-    let ObjectMeta {
-        annotations,
-        creation_timestamp: _,
-        deletion_grace_period_seconds: _,
-        deletion_timestamp: _,
-        finalizers: _,
-        generate_name: _,
-        generation: _,
-        labels,
-        managed_fields: _,
-        name: to,
-        namespace,
-        owner_references: _,
-        resource_version: _,
-        self_link: _,
-        uid: _,
-    } = out;
-    *to = Some(name);
-    super::pod::set_str(namespace, &app.namespace);
-    *labels = Some(m.labels(cx));
-    *annotations = m.annotations();
+    // The labels and annotations as a template's; `template_meta` names every field of
+    // `ObjectMeta`, so a field added to it upstream fails the build there.
+    template_meta(cx, m, out);
+    out.name = Some(name);
+    super::pod::set_str(&mut out.namespace, &app.namespace);
 }
 
 /// Sets every field of a pod template's metadata kiln writes: the block's labels and
-/// annotations.
+/// annotations (name and namespace are left as they are: [`fill_object_meta`] sets them
+/// for an object, and a template never has them).
 pub fn template_meta(cx: &mut Cx, m: &BlockMeta, out: &mut ObjectMeta) {
     let ObjectMeta {
         annotations,
