@@ -54,7 +54,7 @@ impl Source {
     /// set): [`analyze`] then reports K0020 at the first bad byte and parses nothing.
     pub fn from_path(path: &Path) -> std::io::Result<Source> {
         let (text, not_utf8) =
-            fsio::read_source_limited(std::fs::File::open(path)?, syntax::MAX_FILE_BYTES)?;
+            fsio::read_source_file(std::fs::File::open(path)?, syntax::MAX_FILE_BYTES)?;
         let mut map = SourceMap::new();
         let mut file = SourceFile::new(path.display().to_string(), Some(path.to_path_buf()), text);
         if not_utf8.is_some() {

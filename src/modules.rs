@@ -501,7 +501,7 @@ impl<'r> Resolver<'r> {
             };
         }
         let read = std::fs::File::open(&full)
-            .and_then(|f| crate::fsio::read_source_limited(f, crate::syntax::MAX_FILE_BYTES));
+            .and_then(|f| crate::fsio::read_source_file(f, crate::syntax::MAX_FILE_BYTES));
         match read {
             Ok((t, not_utf8)) => {
                 let mut file = SourceFile::new(shown.display().to_string(), Some(full), t);
