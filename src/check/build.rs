@@ -58,13 +58,16 @@ struct PortDecl<'a> {
 
 fn strs(v: Option<&Val>) -> Vec<String> {
     match v {
-        Some(Val::List(items)) => items
-            .iter()
-            .filter_map(|i| match &i.v {
+        Some(Val::List(items)) => {
+            // Sized to the list (a checked list holds only strings here): `collect` on a
+            // `filter_map` starts at four and the model keeps the slack until the end.
+            let mut out = Vec::with_capacity(items.len());
+            out.extend(items.iter().filter_map(|i| match &i.v {
                 Val::Str(s) => Some(s.to_string()),
                 _ => None,
-            })
-            .collect(),
+            }));
+            out
+        }
         _ => Vec::new(),
     }
 }
@@ -536,8 +539,12 @@ impl<'a> Checker<'a> {
             }
             _ => None,
         };
-        let mut ports: Vec<Port> = Vec::new();
-        let mut decls: Vec<PortDecl<'a>> = Vec::new();
+        // At most `port` and each field of `ports`: sized so that the model keeps no
+        // slack (a pushed vector starts at four ports).
+        let most =
+            usize::from(b.get("port").is_some()) + b.child("ports").map_or(0, |pb| pb.fields.len());
+        let mut ports: Vec<Port> = Vec::with_capacity(most);
+        let mut decls: Vec<PortDecl<'a>> = Vec::with_capacity(most);
         if let (Some(p), Some(f)) = (port_of(b.val("port")), b.get("port")) {
             ports.push(Port {
                 name: "http".into(),
