@@ -139,10 +139,12 @@ def make_plan(args):
     os.makedirs(os.path.join(peers, "work", "out"), exist_ok=True)
     plan = []
     ns = [int(x) for x in args.ns.split()]
+    kilns = [("kiln", args.kiln)] + ([("kiln-no-pgo", args.kiln_plain)] if args.kiln_plain else [])
     for n in ns + [int(x) for x in args.kiln_ns.split()]:
-        plan.append({"tool": "kiln", "n": n, "argv": [os.path.abspath(args.kiln), "compile",
-                     os.path.abspath(os.path.join(args.work, f"n{n}.kiln"))],
-                     "cwd": None, "out": None, "workdir": os.path.abspath(args.work)})
+        for tool, binary in kilns:
+            plan.append({"tool": tool, "n": n, "argv": [os.path.abspath(binary), "compile",
+                         os.path.abspath(os.path.join(args.work, f"n{n}.kiln"))],
+                         "cwd": None, "out": None, "workdir": os.path.abspath(args.work)})
     for tool in args.tools.split():
         for n in ns:
             argv = peer_argv(tool, n)
@@ -167,6 +169,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--peers", required=True, help="the installed copy of bench/peers")
     ap.add_argument("--kiln", required=True, help="the kiln binary")
+    ap.add_argument("--kiln-plain", help="the same kiln built without PGO, timed as kiln-no-pgo")
     ap.add_argument("--work", required=True, help="where the kiln workload n<N>.kiln is")
     ap.add_argument("--ns", default="10 100 1000", help="sizes run by every tool")
     ap.add_argument("--kiln-ns", default="10000", help="sizes run by kiln only")
@@ -198,7 +201,7 @@ def main():
                 continue
             r["bytes"] = os.path.getsize(keep)
             try:
-                if p["tool"] == "kiln":
+                if p["tool"].startswith("kiln"):
                     r["check"] = verify_kiln(keep, n)
                 else:
                     v = subprocess.run(p["verify"] + [keep], capture_output=True, text=True)
@@ -235,7 +238,7 @@ def main():
         ratio = w / kiln[r["n"]] if r["n"] in kiln else float("nan")
         print(f"| {r['tool']} | {r['n']} | {w:.4f} ({min(r['walls']):.4f}–{max(r['walls']):.4f}) "
               f"| {median(r['cpus']):.3f} | {median(r['rss']):.1f} | {r['bytes']} | {r['check']} "
-              f"| {'1' if r['tool'] == 'kiln' else f'{ratio:.1f}'} |")
+              f"| {'1' if r['tool'] == 'kiln' else f'{ratio:.2f}' if r['tool'].startswith('kiln') else f'{ratio:.1f}'} |")
     g = growth(rows)
     if g:
         fit, (n1, n2, last) = g

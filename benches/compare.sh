@@ -6,6 +6,7 @@
 #   benches/compare.sh -r 7 -t "pkl helm3" -n "100 1000"
 #   benches/compare.sh --skip "kustomize:1000"   # kustomize takes ~70 s per run there
 #   KILN=/path/to/kiln benches/compare.sh        # that binary, workload already written
+#   KILN=a KILN_PLAIN=b benches/compare.sh       # and b timed as kiln-no-pgo
 #
 # 1. Installs the peers the way ../shared/bench/peers/setup.sh does (apt: jsonnet, time;
 #    a Python venv: gojsonnet, kcl-lib, pyyaml; npm: cdk8s, cdk8s-plus-32, Pkl's native
@@ -13,8 +14,10 @@
 #    kustomize), into benches/.peers/ (gitignored), copied from the shared directory
 #    (PEERS_SRC, default ../shared/bench/peers) so that its own generators, inputs and
 #    verify.py are used unchanged. Skipped when already installed.
-# 2. Builds `target/dist/kiln` (the shipped profile: release with fat LTO) and writes
-#    the kiln workload (benches/workload) to benches/.work/.
+# 2. Builds the shipped binary with scripts/build-dist.sh (the `dist` profile, fat LTO,
+#    with profile-guided optimisation: target/dist-pgo/kiln) and the same profile without
+#    PGO (target/dist/kiln, timed alongside as `kiln-no-pgo`), and writes the kiln
+#    workload (benches/workload) to benches/.work/.
 # 3. benches/compare.py: for each N, checks every tool's output once, then runs all tools
 #    alternately (A B C A B C ...) RUNS times, and prints a markdown table of median wall
 #    time, cpu time, peak RSS (wait4 of the process) and the ratio of each tool to kiln.
@@ -35,7 +38,7 @@ while [ $# -gt 0 ]; do
     -t) TOOLS=$2; shift 2 ;;
     --skip) SKIP=$2; shift 2 ;;
     --json) JSON=$2; shift 2 ;;
-    -h|--help) sed -n 2,22p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,26p "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -67,9 +70,11 @@ python3 "$PEERS/gen/gen.py" $NS > /dev/null
 
 # KILN=path/to/kiln uses that binary (and the workload already in benches/.work/).
 if [ -z "${KILN:-}" ]; then
-  echo "==> cargo build --profile dist" >&2
-  cargo build --profile dist --locked --bin kiln >&2
-  KILN=target/dist/kiln
+  echo "==> scripts/build-dist.sh (PGO) and --plain" >&2
+  scripts/build-dist.sh >&2
+  scripts/build-dist.sh --plain >&2
+  KILN=target/dist-pgo/kiln
+  KILN_PLAIN=target/dist/kiln
   # shellcheck disable=SC2086
   cargo bench --locked --bench workload -- --write "$WORK" $NS $KILN_NS > /dev/null
 fi
@@ -85,4 +90,4 @@ PY=python3
 
 exec "$PY" benches/compare.py --peers "$PEERS" --kiln "$KILN" --work "$WORK" \
   --ns "$NS" --kiln-ns "$KILN_NS" --tools "$TOOLS" --skip "$SKIP" --runs "$RUNS" \
-  ${JSON:+--json "$JSON"}
+  ${KILN_PLAIN:+--kiln-plain "$KILN_PLAIN"} ${JSON:+--json "$JSON"}
