@@ -184,7 +184,10 @@ pub fn lower_to_yaml(
         .len()
         .div_ceil(rayon::current_num_threads().max(1) * 16)
         .max(16);
-    let runs: Vec<(Cx, String)> = model
+    // The duplicate-object check's keys are hashed in the runs, on the pool, with one
+    // collision-resistant hash (they are the user's names).
+    let state = std::collections::hash_map::RandomState::new();
+    let runs: Vec<(Diagnostics, String, Seen)> = model
         .apps
         .par_chunks(per_run)
         .zip(namespaces.first.par_chunks(per_run))
@@ -192,11 +195,11 @@ pub fn lower_to_yaml(
         .map(|(run, (apps, first))| {
             // The first document of the stream has no `---` before it.
             let mut separate = run > 0;
-            let mut cx = Cx::new(kube, apps.len() * 8);
+            let mut cx = Cx::new(kube, 16);
             let mut texts = Texts::default();
             let mut out = String::new();
-            for (app, first) in apps.iter().zip(first) {
-                let start = cx.objects.len();
+            let mut seen = Seen::default();
+            for (i, (app, first)) in apps.iter().zip(first).enumerate() {
                 // Patches edit JSON values: such an app is lowered to values, then written.
                 let direct = !has_patches(app);
                 if direct {
@@ -206,7 +209,7 @@ pub fn lower_to_yaml(
                 match cx.text.take() {
                     Some(t) => texts = t,
                     None => {
-                        for o in cx.objects.get_mut(start..).unwrap_or_default() {
+                        for o in &mut cx.objects {
                             let at = texts.buf.len();
                             crate::emit::write_value(&mut texts.buf, &o.value);
                             texts.ranges.push((at, texts.buf.len()));
@@ -214,9 +217,10 @@ pub fn lower_to_yaml(
                         }
                     }
                 }
-                let objects = cx.objects.get(start..).unwrap_or_default();
-                let mut order: Vec<usize> = (0..objects.len()).collect();
-                order.sort_by_key(|&i| objects.get(i).map(crate::order::release_key));
+                let app_index = u32::try_from(run * per_run + i).unwrap_or(u32::MAX);
+                seen.add(&state, app_index, &cx.objects);
+                let mut order: Vec<usize> = (0..cx.objects.len()).collect();
+                order.sort_by_key(|&i| cx.objects.get(i).map(crate::order::release_key));
                 if out.capacity() == 0 {
                     // The apps of a run are usually alike: the first one's size, with a
                     // margin, spares growing (and copying) the run's text as it fills.
@@ -237,19 +241,18 @@ pub fn lower_to_yaml(
                 }
                 texts.buf.clear();
                 texts.ranges.clear();
+                // The app's records are refilled by the next app's objects.
+                cx.recycled.extend(cx.objects.drain(..).rev());
             }
-            (cx, out)
+            (cx.diags, out, seen)
         })
         .collect();
-    // The objects stay in their runs: the duplicate check reads them there, and the
-    // text is all that is returned (moving 80,000 objects into one vector and dropping
-    // them cost 60 M serial instructions at 10,000 apps).
     let mut diags = Diagnostics::default();
     let mut parts = Vec::with_capacity(runs.len());
-    let mut objects = Vec::with_capacity(runs.len());
-    for (run, (c, mut text)) in runs.into_iter().enumerate() {
-        diags.extend(c.diags.0);
-        objects.push(c.objects);
+    let mut seen = Vec::with_capacity(runs.len());
+    for (run, (d, mut text, s)) in runs.into_iter().enumerate() {
+        diags.extend(d.0);
+        seen.push(s);
         if text.is_empty() {
             continue;
         }
@@ -260,13 +263,7 @@ pub fn lower_to_yaml(
         }
         parts.push(text);
     }
-    let slices: Vec<&[Object]> = objects.iter().map(Vec::as_slice).collect();
-    diags.extend(check_duplicates(&slices, model));
-    drop(slices);
-    if options.exiting {
-        // The process ends next: dropping each object's strings is work for nothing.
-        std::mem::forget(objects);
-    }
+    diags.extend(duplicates_of_seen(&seen, model, &namespaces, kube));
     if diags.has_errors() {
         Err(diags)
     } else {
@@ -376,6 +373,10 @@ pub(crate) struct Cx {
     text: Option<Texts>,
     /// The label and annotation maps of the current app's blocks, built once per block.
     meta: meta::MetaCache,
+    /// Text mode: the previous app's [`Object`] records, whose strings the next objects'
+    /// records are written into (an object's record is only read until its app is
+    /// written, for the release order and the duplicate check's key).
+    recycled: Vec<Object>,
 }
 
 /// The YAML documents of text mode: one buffer, and each object's byte range in it
@@ -396,6 +397,7 @@ impl Cx {
             kube,
             text: None,
             meta: meta::MetaCache::default(),
+            recycled: Vec::new(),
         }
     }
 
@@ -414,18 +416,40 @@ impl Cx {
             let start = t.buf.len();
             crate::emit::typed_to_yaml(&mut t.buf, &*object);
             t.ranges.push((start, t.buf.len()));
-            let meta = object.metadata_mut();
-            self.objects.push(Object {
-                app: app.name.clone(),
-                kind: T::KIND.to_owned(),
-                name: meta.name.take().unwrap_or_default(),
-                namespace: meta.namespace.take().unwrap_or_default(),
-                block: block.to_owned(),
-                run: None,
-                phase: crate::order::phase_of_kind(T::KIND),
-                step: 0,
+            let meta = object.metadata();
+            let mut o = self.recycled.pop().unwrap_or_else(|| Object {
+                app: String::new(),
+                kind: String::new(),
+                name: String::new(),
                 value: Value::Null,
+                namespace: String::new(),
+                block: String::new(),
+                run: None,
+                phase: crate::order::Phase::Deploy,
+                step: 0,
             });
+            // Every field is set: nothing of the recycled record's object stays.
+            let Object {
+                app: o_app,
+                kind,
+                name,
+                value,
+                namespace,
+                block: o_block,
+                run,
+                phase,
+                step,
+            } = &mut o;
+            refill(o_app, &app.name);
+            refill(kind, T::KIND);
+            refill(name, meta.name.as_deref().unwrap_or_default());
+            *value = Value::Null;
+            refill(namespace, meta.namespace.as_deref().unwrap_or_default());
+            refill(o_block, block);
+            *run = None;
+            *phase = crate::order::phase_of_kind(T::KIND);
+            *step = 0;
+            self.objects.push(o);
             object.give_back(&mut self.meta);
             return;
         }
@@ -460,6 +484,12 @@ impl Cx {
         }
         self.objects.push(o);
     }
+}
+
+/// Sets `to` to `from`, in the string `to` already has.
+fn refill(to: &mut String, from: &str) {
+    to.clear();
+    to.push_str(from);
 }
 
 /// Top-level keys in the conventional order: apiVersion, kind, metadata, then the rest
@@ -547,33 +577,198 @@ fn check_duplicates(parts: &[&[Object]], model: &Model) -> Vec<Diagnostic> {
         .filter(|&(i, f)| f != i)
         .map(|(i, f)| (f, i))
         .collect();
-    let mut diags = Vec::with_capacity(dups.len());
-    for (first, i) in dups {
-        let (Some(a), Some(b)) = (objects.get(first), objects.get(i)) else {
-            continue;
-        };
-        let here = block_loc(model, &b.app, &b.block);
-        let there = block_loc(model, &a.app, &a.block);
-        let d = Diagnostic::new(
-            crate::diag::codes::DUPLICATE_OBJECT,
-            here.file,
-            here.span,
-            format!(
-                "two generated objects are both {} `{}` in namespace `{}`",
-                b.kind, b.name, b.namespace
-            ),
-        )
-        .label(format!("generates {} `{}`", b.kind, b.name))
-        .secondary(there.file, there.span, "which this block also generates")
-        .help("rename one of the blocks or apps, or put the apps in different namespaces");
-        diags.push(d);
+    dups.into_iter()
+        .filter_map(|(first, i)| Some(duplicate(model, objects.get(first)?, objects.get(i)?)))
+        .collect()
+}
+
+/// K0411 for `b`, generated after `a` with the same kind, namespace and name.
+fn duplicate(model: &Model, a: &Object, b: &Object) -> Diagnostic {
+    let here = block_loc(model, &b.app, &b.block);
+    let there = block_loc(model, &a.app, &a.block);
+    Diagnostic::new(
+        crate::diag::codes::DUPLICATE_OBJECT,
+        here.file,
+        here.span,
+        format!(
+            "two generated objects are both {} `{}` in namespace `{}`",
+            b.kind, b.name, b.namespace
+        ),
+    )
+    .label(format!("generates {} `{}`", b.kind, b.name))
+    .secondary(there.file, there.span, "which this block also generates")
+    .help("rename one of the blocks or apps, or put the apps in different namespaces")
+}
+
+/// Buckets of [`Seen`] by the top bits of the hash: one table each, filled on the pool.
+const SEEN_BUCKETS: usize = 16;
+
+/// The duplicate-object check's record of the objects of a run of apps in
+/// [`lower_to_yaml`]: the hash of each object's (kind, namespace, name) and where the
+/// object is (app index in the model, index among the app's objects in generation
+/// order, which is also the order of the check), in [`SEEN_BUCKETS`] buckets. No
+/// strings are kept: the rare objects whose hashes meet are generated again to compare
+/// their keys ([`duplicates_of_seen`]).
+#[derive(Default)]
+struct Seen {
+    buckets: [Vec<(u64, u32, u32)>; SEEN_BUCKETS],
+}
+
+impl Seen {
+    /// Records the objects of app `app`.
+    fn add(
+        &mut self,
+        state: &std::collections::hash_map::RandomState,
+        app: u32,
+        objects: &[Object],
+    ) {
+        use std::hash::BuildHasher;
+        for (i, o) in objects.iter().enumerate() {
+            let h = state.hash_one((o.kind.as_str(), o.namespace.as_str(), o.name.as_str()));
+            let bucket = (h >> 60) as usize % SEEN_BUCKETS;
+            if let Some(b) = self.buckets.get_mut(bucket) {
+                b.push((h, app, u32::try_from(i).unwrap_or(u32::MAX)));
+            }
+        }
     }
-    diags
+}
+
+/// [`check_duplicates`] on the records of [`lower_to_yaml`]'s runs (in model order): the
+/// same diagnostics in the same order. The buckets are searched on the pool; objects
+/// whose hashes meet (a duplicate, or practically never a collision) are generated again,
+/// with their app, to compare their keys and write the diagnostic.
+fn duplicates_of_seen(
+    runs: &[Seen],
+    model: &Model,
+    namespaces: &Namespaces,
+    kube: KubeVersion,
+) -> Vec<Diagnostic> {
+    use rayon::prelude::*;
+    type Fx = std::hash::BuildHasherDefault<crate::check::FxHasher>;
+    // Objects whose hash an earlier object has, with that hash; in check order per bucket.
+    let met: Vec<Vec<(u64, (u32, u32))>> = (0..SEEN_BUCKETS)
+        .into_par_iter()
+        .map(|b| {
+            let len = runs
+                .iter()
+                .filter_map(|r| r.buckets.get(b))
+                .map(Vec::len)
+                .sum();
+            let mut first: HashMap<u64, (u32, u32), Fx> =
+                HashMap::with_capacity_and_hasher(len, Fx::default());
+            let mut met = Vec::new();
+            for &(h, app, i) in runs.iter().filter_map(|r| r.buckets.get(b)).flatten() {
+                if let Some(&f) = first.get(&h) {
+                    // The first one again for each later one: groups are deduplicated.
+                    met.push((h, f));
+                    met.push((h, (app, i)));
+                } else {
+                    first.insert(h, (app, i));
+                }
+            }
+            met
+        })
+        .collect();
+    if met.iter().all(Vec::is_empty) {
+        return Vec::new();
+    }
+    // Each group of objects of one hash, in check order.
+    let mut groups: HashMap<u64, Vec<(u32, u32)>> = HashMap::new();
+    for (h, at) in met.into_iter().flatten() {
+        groups.entry(h).or_default().push(at);
+    }
+    for g in groups.values_mut() {
+        g.sort_unstable();
+        g.dedup();
+    }
+    // The apps of those objects, lowered again to values (as [`lower`] does).
+    let mut apps: Vec<u32> = groups.values().flatten().map(|&(a, _)| a).collect();
+    apps.sort_unstable();
+    apps.dedup();
+    let lowered: HashMap<u32, Vec<Object>> = apps
+        .par_iter()
+        .filter_map(|&a| {
+            let app = model.apps.get(a as usize)?;
+            let first = namespaces.first.get(a as usize)?;
+            let mut cx = Cx::new(kube, 8);
+            namespaces.lower_app(&mut cx, app, *first);
+            Some((a, cx.objects))
+        })
+        .collect();
+    let object = |(a, i): (u32, u32)| lowered.get(&a).and_then(|o| o.get(i as usize));
+    let mut dups: Vec<((u32, u32), (u32, u32))> = Vec::new();
+    for g in groups.values() {
+        let mut first: HashMap<(&str, &str, &str), (u32, u32)> = HashMap::new();
+        for &at in g {
+            let Some(o) = object(at) else { continue };
+            let key = (o.kind.as_str(), o.namespace.as_str(), o.name.as_str());
+            let f = *first.entry(key).or_insert(at);
+            if f != at {
+                dups.push((at, f));
+            }
+        }
+    }
+    dups.sort_unstable();
+    dups.into_iter()
+        .filter_map(|(later, first)| Some(duplicate(model, object(first)?, object(later)?)))
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::first_occurrence;
+
+    /// [`super::lower_to_yaml`] finds duplicate objects from hashes kept in its runs
+    /// (`Seen`): the same diagnostics, in the same order, as [`super::lower`]'s check on
+    /// the objects, for duplicates within a run, across runs, and three of one key.
+    #[test]
+    fn duplicates_in_text_mode_are_those_of_the_objects() {
+        let app = |name: &str, ns: &str, block: &str| {
+            format!(
+                "app {name} {{\n  namespace = \"{ns}\"\n  image = \"registry.example.com/a:1.0.0\"\n  worker {block} {{ command = [\"run\"] }}\n}}\n"
+            )
+        };
+        let ns = |i: usize| {
+            if i.is_multiple_of(2) {
+                "shared"
+            } else {
+                "other"
+            }
+        };
+        // `a{i}` + `b-c` and `a{i}-b` + `c` make one name: next to each other, far apart
+        // (in other runs), in one namespace or not; `p` + `q-r-s`, `p-q` + `r-s` and
+        // `p-q-r` + `s` three times.
+        let mut apps = vec![app("p", "shared", "q-r-s")];
+        for i in 0..400 {
+            apps.push(app(&format!("a{i}"), ns(i), "b-c"));
+            if matches!(i, 4 | 7 | 200) {
+                apps.push(app(&format!("a{}-b", i + 1), ns(i), "c"));
+            }
+            if i == 150 {
+                apps.push(app("p-q", "shared", "r-s"));
+            }
+        }
+        for i in [3, 390, 6] {
+            apps.push(app(&format!("a{i}-b"), ns(i), "c"));
+        }
+        apps.push(app("p-q-r", "shared", "s"));
+        let src = apps.concat();
+        let source = crate::Source::from_text("dups.kiln", src);
+        let options = crate::Options::default();
+        let Err(general) = crate::compile(&source, &options) else {
+            panic!("duplicates are errors");
+        };
+        let Err(fast) = crate::compile_to_yaml(&source, &options) else {
+            panic!("duplicates are errors");
+        };
+        let k0411 = general
+            .0
+            .iter()
+            .filter(|d| d.code.to_string() == "K0411")
+            .count();
+        assert_eq!(k0411, 5, "a3, a6, a390, p-q and p-q-r generate a duplicate");
+        assert_eq!(general, fast);
+    }
 
     #[test]
     fn first_occurrence_points_at_the_first_equal_key() {
