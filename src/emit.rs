@@ -711,6 +711,21 @@ mod typed {
         map_last: [u8; MAP_LENGTHS],
         /// Which neighbour the next struct field name laid out displaces.
         victim: usize,
+        /// Integers as written, by value ([`INT_SLOTS`] slots, see [`Ser::int`]).
+        ints: Box<[RenderedInt]>,
+    }
+
+    /// Slots of [`KeyCache::ints`] (the top 6 bits of a hash pick one).
+    const INT_SLOTS: usize = 64;
+
+    /// An integer as written: `n`, its sign and whether a space leads (`flags`: 1 for
+    /// `-`, 2 for the space) decide `text` (the space, the digits and the line break;
+    /// empty when not yet laid out).
+    #[derive(Default)]
+    struct RenderedInt {
+        n: u64,
+        flags: u8,
+        text: String,
     }
 
     /// Lengths of string maps told apart by [`KeyCache::maps`] (longer maps share the
@@ -799,6 +814,7 @@ mod typed {
                 maps: (0..MAP_LENGTHS * MAP_WAYS).map(|_| Vec::new()).collect(),
                 map_last: [0; MAP_LENGTHS],
                 victim: 0,
+                ints: (0..INT_SLOTS).map(|_| RenderedInt::default()).collect(),
             });
             keys.top.clear();
             keys
@@ -1022,13 +1038,35 @@ mod typed {
             Ok(())
         }
 
-        /// An integer (its magnitude and sign) and its newline, without `fmt`.
+        /// An integer (its magnitude and sign) and its newline, without `fmt`. The
+        /// same few integers (ports, user ids, probe timings) come back in every
+        /// object: each is laid out once per slot of [`KeyCache::ints`] and copied.
         fn int(self, n: u64, neg: bool) -> Res {
-            if let Ctx::MapValue(_) = self.ctx {
-                self.out.push(' ');
+            let space = matches!(self.ctx, Ctx::MapValue(_));
+            let flags = u8::from(neg) | u8::from(space) << 1;
+            let slot = ((n ^ n >> 17).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 58) as usize;
+            match self.keys.ints.get_mut(slot) {
+                Some(e) => {
+                    if e.n != n || e.flags != flags || e.text.is_empty() {
+                        e.n = n;
+                        e.flags = flags;
+                        e.text.clear();
+                        if space {
+                            e.text.push(' ');
+                        }
+                        push_int(&mut e.text, n, neg);
+                        e.text.push('\n');
+                    }
+                    self.out.push_str(&e.text);
+                }
+                None => {
+                    if space {
+                        self.out.push(' ');
+                    }
+                    push_int(self.out, n, neg);
+                    self.out.push('\n');
+                }
             }
-            push_int(self.out, n, neg);
-            self.out.push('\n');
             Ok(())
         }
 
@@ -2283,6 +2321,22 @@ mod tests {
             let mut direct = String::new();
             typed_to_yaml(&mut direct, &v);
             assert_eq!(direct, value_to_yaml(&v), "{v}");
+        }
+    }
+
+    #[test]
+    fn remembered_integers_are_the_tree_writing() {
+        // Integers that share a slot, with both signs, after a key and after `- `,
+        // written twice (the second time from the slots).
+        let ints: Vec<i64> = (0..200)
+            .chain([8080, 10001, -1, -30, i64::MIN, i64::MAX])
+            .collect();
+        let v = json!({"a": ints, "b": ints.iter().map(|n| json!({"n": n})).collect::<Vec<_>>(),
+            "c": u64::MAX, "d": 0, "e": -0});
+        for _ in 0..2 {
+            let mut direct = String::new();
+            typed_to_yaml(&mut direct, &v);
+            assert_eq!(direct, value_to_yaml(&v));
         }
     }
 
