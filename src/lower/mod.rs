@@ -224,8 +224,10 @@ pub fn lower_to_yaml(
                 if out.capacity() == 0 {
                     // The apps of a run are usually alike: the first one's size, with a
                     // margin, spares growing (and copying) the run's text as it fills.
+                    // The margin is small (1/32): with huge pages, reserved bytes past
+                    // the text can be resident memory.
                     let each = texts.buf.len() + 4 * texts.ranges.len();
-                    out.reserve(each * apps.len() + each * apps.len() / 8 + 64);
+                    out.reserve(each * apps.len() + each * apps.len() / 32 + 64);
                 }
                 for i in order {
                     let text = texts
