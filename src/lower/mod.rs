@@ -442,12 +442,12 @@ impl Cx {
                 phase,
                 step,
             } = &mut o;
-            refill(o_app, &app.name);
-            refill(kind, T::KIND);
-            refill(name, meta.name.as_deref().unwrap_or_default());
+            pod::set_string(o_app, &app.name);
+            pod::set_string(kind, T::KIND);
+            pod::set_string(name, meta.name.as_deref().unwrap_or_default());
             *value = Value::Null;
-            refill(namespace, meta.namespace.as_deref().unwrap_or_default());
-            refill(o_block, block);
+            pod::set_string(namespace, meta.namespace.as_deref().unwrap_or_default());
+            pod::set_string(o_block, block);
             *run = None;
             *phase = crate::order::phase_of_kind(T::KIND);
             *step = 0;
@@ -486,12 +486,6 @@ impl Cx {
         }
         self.objects.push(o);
     }
-}
-
-/// Sets `to` to `from`, in the string `to` already has.
-fn refill(to: &mut String, from: &str) {
-    to.clear();
-    to.push_str(from);
 }
 
 /// Top-level keys in the conventional order: apiVersion, kind, metadata, then the rest
