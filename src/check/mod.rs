@@ -715,7 +715,6 @@ impl<'a> Checker<'a> {
             by_app: &by_app,
             chain_pos: &chain_pos,
         };
-        //
         // The apps are collected apart from the rest of each outcome, so that the model's
         // vector is that same allocation, filtered in place: one app is about 800 bytes,
         // and collecting whole outcomes, then moving their apps into a second vector,
