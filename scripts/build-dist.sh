@@ -42,6 +42,8 @@ if [ ! -x "$PROFDATA" ]; then
 fi
 
 ROOT=$(pwd)
+# The training inputs, also the inputs on which the optimised binary's output is checked.
+INPUTS=(examples/*/app.kiln benches/workload/n100.kiln)
 DATA="$ROOT/target/pgo-data"
 rm -rf "$DATA"
 mkdir -p "$DATA"
@@ -55,7 +57,7 @@ GEN=target/pgo-gen/dist/kiln
 train() {
   local kiln=$1 scratch
   scratch=$(mktemp -d)
-  for app in examples/*/app.kiln benches/workload/n100.kiln; do
+  for app in "${INPUTS[@]}"; do
     "$kiln" check "$app" > /dev/null 2>&1 || true
     "$kiln" compile "$app" > /dev/null 2>&1 || true
     "$kiln" compile "$app" -o "$scratch/bundle" > /dev/null 2>&1 || true
@@ -82,7 +84,7 @@ cp target/pgo-use/dist/kiln target/dist-pgo/kiln
 
 # The profile may change speed, never output: compare with the instrumented build (the
 # same source without the profile's influence on optimisation).
-for app in examples/*/app.kiln benches/workload/n100.kiln; do
+for app in "${INPUTS[@]}"; do
   if ! cmp -s <("$GEN" compile "$app" 2>&1) <(target/dist-pgo/kiln compile "$app" 2>&1); then
     echo "the optimised binary's output differs on $app" >&2
     exit 1
