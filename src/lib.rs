@@ -266,6 +266,51 @@ pub fn compile(source: &Source, options: &Options) -> Result<Bundle, Diagnostics
     }
 }
 
+/// The files of a bundle directory (`kiln compile -o DIR`) for the targets written as
+/// numbered phase files (every target but Helm, whose charts need the source's name:
+/// [`order::helm::chart_files`]).
+#[derive(Debug, Clone)]
+pub struct BundleFiles {
+    /// Paths relative to the directory (`{app}/NN-{phase}.yaml`) and their YAML.
+    pub files: Vec<(std::path::PathBuf, String)>,
+    /// How many objects the files hold.
+    pub objects: usize,
+    /// Warnings (a successful compile has no errors).
+    pub warnings: Diagnostics,
+}
+
+/// [`compile`] then [`order::bundle_files`]: the same paths, bytes and diagnostics. For
+/// the plain target (`--for kubectl`) the files are written as the objects are
+/// generated, without a JSON tree per object ([`lower::lower_to_files`]); the other
+/// targets rewrite the objects first and take the general path.
+pub fn compile_to_files(source: &Source, options: &Options) -> Result<BundleFiles, Diagnostics> {
+    if options.target != order::Target::Kubectl {
+        let bundle = compile(source, options)?;
+        return Ok(BundleFiles {
+            files: order::bundle_files(&bundle.objects),
+            objects: bundle.objects.len(),
+            warnings: bundle.warnings,
+        });
+    }
+    let (model, mut warnings) = analyze_for_lowering(source, options)?;
+    let lowered = lower::lower_to_files(&model, options);
+    if options.exiting {
+        std::mem::forget(model);
+    }
+    match lowered {
+        Ok(mut files) => {
+            warnings.extend(std::mem::take(&mut files.warnings));
+            files.warnings = warnings;
+            Ok(files)
+        }
+        Err(errors) => {
+            warnings.extend(errors);
+            warnings.sort();
+            Err(warnings)
+        }
+    }
+}
+
 /// [`compile`] then [`Bundle::to_yaml`], for a caller that only wants the text (`kiln
 /// compile` to standard output): the YAML stream as consecutive pieces, and the
 /// warnings. The bytes and the diagnostics are those of `compile(..)?.to_yaml()`; for the
@@ -279,20 +324,7 @@ pub fn compile_to_yaml(
         let bundle = compile(source, options)?;
         return Ok((emit::to_yaml_parts(&bundle.objects), bundle.warnings));
     }
-    let analysis = analyze(source, options);
-    let Some(model) = analysis.model else {
-        return Err(analysis.diagnostics);
-    };
-    let mut warnings = analysis.diagnostics;
-    if options.exiting {
-        // Lowering does not read the syntax tree. Freed on the pool as lowering starts,
-        // its memory is reused by the objects and their text instead of new pages: the
-        // peak memory of the process is lower by about the tree's size.
-        let ast = analysis.ast;
-        rayon::spawn(move || drop(ast));
-    } else {
-        drop(analysis.ast);
-    }
+    let (model, mut warnings) = analyze_for_lowering(source, options)?;
     let lowered = lower::lower_to_yaml(&model, options);
     if options.exiting {
         std::mem::forget(model);
@@ -308,4 +340,26 @@ pub fn compile_to_yaml(
             Err(warnings)
         }
     }
+}
+
+/// [`analyze`] for the text-mode compiles: the model and the warnings, or the
+/// diagnostics that stop the compile. The syntax tree is dropped here.
+fn analyze_for_lowering(
+    source: &Source,
+    options: &Options,
+) -> Result<(check::model::Model, Diagnostics), Diagnostics> {
+    let analysis = analyze(source, options);
+    let Some(model) = analysis.model else {
+        return Err(analysis.diagnostics);
+    };
+    if options.exiting {
+        // Lowering does not read the syntax tree. Freed on the pool as lowering starts,
+        // its memory is reused by the objects and their text instead of new pages: the
+        // peak memory of the process is lower by about the tree's size.
+        let ast = analysis.ast;
+        rayon::spawn(move || drop(ast));
+    } else {
+        drop(analysis.ast);
+    }
+    Ok((model, analysis.diagnostics))
 }

@@ -1,12 +1,11 @@
-//! `kiln plan`, and the bundle writer `kiln compile -o` uses for each `--for` target.
+//! `kiln plan`, and the conversion of `--for` to the ordering stage's target.
 //! What a plan is and does lives in [`crate::order::plan`]; this file only compiles,
 //! prints, writes and picks the exit code.
 
 use super::args::{ForTarget, Format, PlanArgs};
 use super::output::{Printer, count};
 use super::{EXIT_INPUT, EXIT_IO};
-use crate::lower::Object;
-use crate::order::{Target, helm, plan::Plan};
+use crate::order::{Target, plan::Plan};
 use std::io::Write;
 use std::path::Path;
 
@@ -18,23 +17,6 @@ impl From<ForTarget> for Target {
             ForTarget::Helm => Target::Helm,
             ForTarget::Kapp => Target::Kapp,
         }
-    }
-}
-
-/// Writes a compiled bundle to `dir` in the layout of `target`: numbered phase files
-/// per app, or, for Helm, one chart per app (atomically, as `emit::write_files`).
-pub fn write_bundle(
-    objects: &[Object],
-    target: Target,
-    file: &Path,
-    dir: &Path,
-) -> std::io::Result<()> {
-    match target {
-        Target::Helm => {
-            let files = helm::chart_files(objects, &file.display().to_string());
-            crate::emit::write_files(&files, dir)
-        }
-        _ => crate::emit::write_bundle(objects, dir),
     }
 }
 

@@ -22,9 +22,9 @@ mod pod;
 mod scaling;
 mod workload;
 
-use crate::Options;
 use crate::check::model::{App, Model, RunPhase};
 use crate::diag::{Diagnostic, Diagnostics};
+use crate::{BundleFiles, Options};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -161,18 +161,186 @@ pub fn lower_to_yaml(
     model: &Model,
     options: &Options,
 ) -> Result<(Vec<String>, Diagnostics), Diagnostics> {
+    let Some(lowered) = lower_text::<Stream>(model, options) else {
+        let (mut objects, warnings) = lower(model, options)?;
+        crate::order::sort(&mut objects);
+        return Ok((crate::emit::to_yaml_parts(&objects), warnings));
+    };
+    let (runs, diags) = lowered?;
+    let mut parts = Vec::with_capacity(runs.len());
+    for (run, Stream { out: mut text, .. }) in runs.into_iter().enumerate() {
+        if text.is_empty() {
+            continue;
+        }
+        if parts.is_empty() && run > 0 {
+            // The first run wrote nothing, so this one starts the stream: only then is a
+            // `---` removed, which moves the whole piece.
+            text.drain(..4);
+        }
+        parts.push(text);
+    }
+    Ok((parts, diags))
+}
+
+/// The files of a plain (`--for kubectl`) bundle directory, as [`lower_to_yaml`] is to
+/// the stream: the paths and bytes of [`crate::order::bundle_files`] on the sorted
+/// objects of [`lower`], with the same diagnostics, without a JSON tree per object
+/// (`kiln compile -o DIR`).
+pub fn lower_to_files(model: &Model, options: &Options) -> Result<BundleFiles, Diagnostics> {
+    let Some(lowered) = lower_text::<Files>(model, options) else {
+        let (mut objects, warnings) = lower(model, options)?;
+        crate::order::sort(&mut objects);
+        return Ok(BundleFiles {
+            files: crate::order::bundle_files(&objects),
+            objects: objects.len(),
+            warnings,
+        });
+    };
+    let (runs, warnings) = lowered?;
+    let objects = runs.iter().map(|r| r.objects).sum();
+    let mut files = Vec::with_capacity(runs.iter().map(|r| r.files.len()).sum());
+    for r in runs {
+        files.extend(r.files);
+    }
+    Ok(BundleFiles {
+        files,
+        objects,
+        warnings,
+    })
+}
+
+/// What text-mode lowering does with each app's documents once they are in release
+/// order: one per run of consecutive apps, concatenated in model order by the caller.
+trait Sink: Send {
+    /// The sink of run number `run` (0 first).
+    fn new(run: usize) -> Self;
+    /// Takes one app's documents: `texts` holds the YAML of `objects` (index for index),
+    /// `order` their release order; the run has `apps` apps in all.
+    fn app(&mut self, objects: &[Object], texts: &Texts, order: &[usize], apps: usize);
+}
+
+/// The YAML stream ([`lower_to_yaml`]): documents separated by `---`.
+struct Stream {
+    out: String,
+    /// Whether the next document needs a `---` (the stream's first has none).
+    separate: bool,
+}
+
+impl Sink for Stream {
+    fn new(run: usize) -> Stream {
+        Stream {
+            out: String::new(),
+            separate: run > 0,
+        }
+    }
+
+    fn app(&mut self, _: &[Object], texts: &Texts, order: &[usize], apps: usize) {
+        let out = &mut self.out;
+        if out.capacity() == 0 {
+            // The apps of a run are usually alike: the first one's size, with a margin,
+            // spares growing (and copying) the run's text as it fills. The margin is
+            // small (1/32): with huge pages, reserved bytes past the text can be
+            // resident memory.
+            let each = texts.buf.len() + 4 * texts.ranges.len();
+            out.reserve(each * apps + each * apps / 32 + 64);
+        }
+        for &i in order {
+            if self.separate {
+                out.push_str("---\n");
+            }
+            self.separate = true;
+            out.push_str(texts.get(i));
+        }
+    }
+}
+
+/// The bundle directory ([`lower_to_files`]): per app, one file per release group
+/// (phase and job step), numbered in release order, as [`crate::order::bundle_files`]
+/// names them.
+struct Files {
+    files: Vec<(std::path::PathBuf, String)>,
+    objects: usize,
+}
+
+impl Sink for Files {
+    fn new(_: usize) -> Files {
+        Files {
+            files: Vec::new(),
+            objects: 0,
+        }
+    }
+
+    fn app(&mut self, objects: &[Object], texts: &Texts, order: &[usize], _: usize) {
+        // Groups in order of first appearance, as `order::groups` makes them: an app has
+        // a handful, so a linear search. A first pass sizes each file, so that every
+        // file's text is one allocation of its exact size (all of them are held until
+        // the directory is written).
+        let mut groups: Vec<((crate::order::Phase, u32), String)> = Vec::new();
+        let mut sizes: Vec<usize> = Vec::new();
+        let mut of: Vec<usize> = Vec::with_capacity(order.len());
+        for &i in order {
+            let key = objects.get(i).map(|o| (o.phase, o.step));
+            let key = key.unwrap_or((crate::order::Phase::Deploy, 0));
+            let g = match groups.iter().position(|(k, _)| *k == key) {
+                Some(g) => g,
+                None => {
+                    groups.push((key, String::new()));
+                    sizes.push(0);
+                    groups.len() - 1
+                }
+            };
+            if let Some(size) = sizes.get_mut(g) {
+                *size += texts.get(i).len() + if *size > 0 { 4 } else { 0 };
+            }
+            of.push(g);
+        }
+        for ((_, text), &size) in groups.iter_mut().zip(&sizes) {
+            text.reserve_exact(size);
+        }
+        for (&i, &g) in order.iter().zip(&of) {
+            if let Some((_, text)) = groups.get_mut(g) {
+                if !text.is_empty() {
+                    text.push_str("---\n");
+                }
+                text.push_str(texts.get(i));
+            }
+        }
+        self.objects += order.len();
+        let Some(first) = order.first().and_then(|&i| objects.get(i)) else {
+            return;
+        };
+        let app = if first.app.is_empty() {
+            "_"
+        } else {
+            &first.app
+        };
+        let width = groups.len().to_string().len().max(2);
+        for (n, ((phase, _), text)) in groups.into_iter().enumerate() {
+            let name = format!("{:0width$}-{}.yaml", n + 1, phase.as_str());
+            self.files
+                .push((std::path::Path::new(app).join(name), text));
+        }
+    }
+}
+
+/// The text-mode driver of [`lower_to_yaml`] and [`lower_to_files`]: the sinks of the
+/// runs in model order, and the diagnostics (Err when there are errors). `None` when the
+/// model has two apps of one name: `order::sort` groups objects by app name, so their
+/// objects would interleave, and the caller takes the general path (the checker rejects
+/// such a model, so this is a safety net).
+#[allow(clippy::type_complexity)] // two nested results, each said in the doc
+fn lower_text<S: Sink>(
+    model: &Model,
+    options: &Options,
+) -> Option<Result<(Vec<S>, Diagnostics), Diagnostics>> {
     use rayon::prelude::*;
-    // `order::sort` groups objects by app name; two apps of one name (which the checker
-    // rejects) would interleave, so that case takes the general path.
     let names: Vec<&str> = model.apps.iter().map(|a| a.name.as_str()).collect();
     let unique = first_occurrence(&names)
         .iter()
         .enumerate()
         .all(|(i, &f)| f == i);
     if !unique {
-        let (mut objects, warnings) = lower(model, options)?;
-        crate::order::sort(&mut objects);
-        return Ok((crate::emit::to_yaml_parts(&objects), warnings));
+        return None;
     }
     let kube = options.kube_version.unwrap_or(KubeVersion::NEWEST);
     let namespaces = Namespaces::of(model);
@@ -187,18 +355,17 @@ pub fn lower_to_yaml(
     // The duplicate-object check's keys are hashed in the runs, on the pool, with one
     // collision-resistant hash (they are the user's names).
     let state = std::collections::hash_map::RandomState::new();
-    let runs: Vec<(Diagnostics, String, Seen)> = model
+    let runs: Vec<(Diagnostics, S, Seen)> = model
         .apps
         .par_chunks(per_run)
         .zip(namespaces.first.par_chunks(per_run))
         .enumerate()
         .map(|(run, (apps, first))| {
-            // The first document of the stream has no `---` before it.
-            let mut separate = run > 0;
+            let mut sink = S::new(run);
             let mut cx = Cx::new(kube, 16);
             let mut texts = Texts::default();
-            let mut out = String::new();
             let mut seen = Seen::default();
+            let mut order: Vec<usize> = Vec::new();
             for (i, (app, first)) in apps.iter().zip(first).enumerate() {
                 // Patches edit JSON values: such an app is lowered to values, then written.
                 let direct = !has_patches(app);
@@ -219,58 +386,32 @@ pub fn lower_to_yaml(
                 }
                 let app_index = u32::try_from(run * per_run + i).unwrap_or(u32::MAX);
                 seen.add(&state, app_index, &cx.objects);
-                let mut order: Vec<usize> = (0..cx.objects.len()).collect();
+                order.clear();
+                order.extend(0..cx.objects.len());
                 order.sort_by_key(|&i| cx.objects.get(i).map(crate::order::release_key));
-                if out.capacity() == 0 {
-                    // The apps of a run are usually alike: the first one's size, with a
-                    // margin, spares growing (and copying) the run's text as it fills.
-                    // The margin is small (1/32): with huge pages, reserved bytes past
-                    // the text can be resident memory.
-                    let each = texts.buf.len() + 4 * texts.ranges.len();
-                    out.reserve(each * apps.len() + each * apps.len() / 32 + 64);
-                }
-                for i in order {
-                    let text = texts
-                        .ranges
-                        .get(i)
-                        .and_then(|&(s, e)| texts.buf.get(s..e))
-                        .unwrap_or_default();
-                    if separate {
-                        out.push_str("---\n");
-                    }
-                    separate = true;
-                    out.push_str(text);
-                }
+                sink.app(&cx.objects, &texts, &order, apps.len());
                 texts.buf.clear();
                 texts.ranges.clear();
                 // The app's records are refilled by the next app's objects.
                 cx.recycled.extend(cx.objects.drain(..).rev());
             }
-            (cx.diags, out, seen)
+            (cx.diags, sink, seen)
         })
         .collect();
     let mut diags = Diagnostics::default();
-    let mut parts = Vec::with_capacity(runs.len());
+    let mut sinks = Vec::with_capacity(runs.len());
     let mut seen = Vec::with_capacity(runs.len());
-    for (run, (d, mut text, s)) in runs.into_iter().enumerate() {
+    for (d, sink, s) in runs {
         diags.extend(d.0);
+        sinks.push(sink);
         seen.push(s);
-        if text.is_empty() {
-            continue;
-        }
-        if parts.is_empty() && run > 0 {
-            // The first run wrote nothing, so this one starts the stream: only then is a
-            // `---` removed, which moves the whole piece.
-            text.drain(..4);
-        }
-        parts.push(text);
     }
     diags.extend(duplicates_of_seen(&seen, model, &namespaces, kube));
-    if diags.has_errors() {
+    Some(if diags.has_errors() {
         Err(diags)
     } else {
-        Ok((parts, diags))
-    }
+        Ok((sinks, diags))
+    })
 }
 
 fn has_patches(app: &App) -> bool {
@@ -387,6 +528,16 @@ pub(crate) struct Cx {
 struct Texts {
     buf: String,
     ranges: Vec<(usize, usize)>,
+}
+
+impl Texts {
+    /// The YAML of object `i`.
+    fn get(&self, i: usize) -> &str {
+        self.ranges
+            .get(i)
+            .and_then(|&(s, e)| self.buf.get(s..e))
+            .unwrap_or_default()
+    }
 }
 
 impl Cx {
