@@ -279,6 +279,17 @@ pub struct BundleFiles {
     pub warnings: Diagnostics,
 }
 
+impl BundleFiles {
+    /// The files of sorted objects ([`order::bundle_files`]), with their warnings.
+    pub fn of(objects: &[lower::Object], warnings: Diagnostics) -> BundleFiles {
+        BundleFiles {
+            files: order::bundle_files(objects),
+            objects: objects.len(),
+            warnings,
+        }
+    }
+}
+
 /// [`compile`] then [`order::bundle_files`]: the same paths, bytes and diagnostics. For
 /// the plain target (`--for kubectl`) the files are written as the objects are
 /// generated, without a JSON tree per object ([`lower::lower_to_files`]); the other
@@ -286,11 +297,7 @@ pub struct BundleFiles {
 pub fn compile_to_files(source: &Source, options: &Options) -> Result<BundleFiles, Diagnostics> {
     if options.target != order::Target::Kubectl {
         let bundle = compile(source, options)?;
-        return Ok(BundleFiles {
-            files: order::bundle_files(&bundle.objects),
-            objects: bundle.objects.len(),
-            warnings: bundle.warnings,
-        });
+        return Ok(BundleFiles::of(&bundle.objects, bundle.warnings));
     }
     let (model, mut warnings) = analyze_for_lowering(source, options)?;
     let lowered = lower::lower_to_files(&model, options);

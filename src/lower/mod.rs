@@ -162,8 +162,7 @@ pub fn lower_to_yaml(
     options: &Options,
 ) -> Result<(Vec<String>, Diagnostics), Diagnostics> {
     let Some(lowered) = lower_text::<Stream>(model, options) else {
-        let (mut objects, warnings) = lower(model, options)?;
-        crate::order::sort(&mut objects);
+        let (objects, warnings) = lower_sorted(model, options)?;
         return Ok((crate::emit::to_yaml_parts(&objects), warnings));
     };
     let (runs, diags) = lowered?;
@@ -188,13 +187,8 @@ pub fn lower_to_yaml(
 /// (`kiln compile -o DIR`).
 pub fn lower_to_files(model: &Model, options: &Options) -> Result<BundleFiles, Diagnostics> {
     let Some(lowered) = lower_text::<Files>(model, options) else {
-        let (mut objects, warnings) = lower(model, options)?;
-        crate::order::sort(&mut objects);
-        return Ok(BundleFiles {
-            files: crate::order::bundle_files(&objects),
-            objects: objects.len(),
-            warnings,
-        });
+        let (objects, warnings) = lower_sorted(model, options)?;
+        return Ok(BundleFiles::of(&objects, warnings));
     };
     let (runs, warnings) = lowered?;
     let objects = runs.iter().map(|r| r.objects).sum();
@@ -207,6 +201,17 @@ pub fn lower_to_files(model: &Model, options: &Options) -> Result<BundleFiles, D
         objects,
         warnings,
     })
+}
+
+/// The general path of [`lower_to_yaml`] and [`lower_to_files`] (when
+/// [`lower_text`] declines): [`lower`], then the objects in release order.
+fn lower_sorted(
+    model: &Model,
+    options: &Options,
+) -> Result<(Vec<Object>, Diagnostics), Diagnostics> {
+    let (mut objects, warnings) = lower(model, options)?;
+    crate::order::sort(&mut objects);
+    Ok((objects, warnings))
 }
 
 /// What text-mode lowering does with each app's documents once they are in release
@@ -275,8 +280,7 @@ impl Sink for Files {
         // a handful, so a linear search. A first pass sizes each file, so that every
         // file's text is one allocation of its exact size (all of them are held until
         // the directory is written).
-        let mut groups: Vec<((crate::order::Phase, u32), String)> = Vec::new();
-        let mut sizes: Vec<usize> = Vec::new();
+        let mut groups: Vec<((crate::order::Phase, u32), usize)> = Vec::new();
         let mut of: Vec<usize> = Vec::with_capacity(order.len());
         for &i in order {
             let key = objects.get(i).map(|o| (o.phase, o.step));
@@ -284,21 +288,21 @@ impl Sink for Files {
             let g = match groups.iter().position(|(k, _)| *k == key) {
                 Some(g) => g,
                 None => {
-                    groups.push((key, String::new()));
-                    sizes.push(0);
+                    groups.push((key, 0));
                     groups.len() - 1
                 }
             };
-            if let Some(size) = sizes.get_mut(g) {
+            if let Some((_, size)) = groups.get_mut(g) {
                 *size += texts.get(i).len() + if *size > 0 { 4 } else { 0 };
             }
             of.push(g);
         }
-        for ((_, text), &size) in groups.iter_mut().zip(&sizes) {
-            text.reserve_exact(size);
-        }
+        let mut files: Vec<String> = groups
+            .iter()
+            .map(|&(_, size)| String::with_capacity(size))
+            .collect();
         for (&i, &g) in order.iter().zip(&of) {
-            if let Some((_, text)) = groups.get_mut(g) {
+            if let Some(text) = files.get_mut(g) {
                 if !text.is_empty() {
                     text.push_str("---\n");
                 }
@@ -309,16 +313,10 @@ impl Sink for Files {
         let Some(first) = order.first().and_then(|&i| objects.get(i)) else {
             return;
         };
-        let app = if first.app.is_empty() {
-            "_"
-        } else {
-            &first.app
-        };
-        let width = groups.len().to_string().len().max(2);
-        for (n, ((phase, _), text)) in groups.into_iter().enumerate() {
-            let name = format!("{:0width$}-{}.yaml", n + 1, phase.as_str());
-            self.files
-                .push((std::path::Path::new(app).join(name), text));
+        let total = groups.len();
+        for (n, (((phase, _), _), text)) in groups.into_iter().zip(files).enumerate() {
+            let path = crate::order::group_file(&first.app, n + 1, total, phase);
+            self.files.push((path, text));
         }
     }
 }

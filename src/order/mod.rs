@@ -240,15 +240,22 @@ pub fn bundle_files(objects: &[Object]) -> Vec<(PathBuf, String)> {
         let n = seen.entry(g.app.as_str()).or_default();
         *n += 1;
         let total = per_app.get(g.app.as_str()).copied().unwrap_or(1);
-        let width = total.to_string().len().max(2);
-        let app = if g.app.is_empty() { "_" } else { &g.app };
         let docs: Vec<&Object> = g.objects.iter().filter_map(|&i| objects.get(i)).collect();
         files.push((
-            PathBuf::from(app).join(format!("{:0width$}-{}.yaml", n, g.phase.as_str())),
+            group_file(&g.app, *n, total, g.phase),
             crate::emit::to_yaml_refs(&docs),
         ));
     }
     files
+}
+
+/// The path of an app's `n`th release group (1 first) of `total` in a bundle directory:
+/// `{app}/NN-{phase}.yaml`, zero-padded to at least two digits so that name order is
+/// apply order (`_` for objects of no app).
+pub fn group_file(app: &str, n: usize, total: usize, phase: Phase) -> PathBuf {
+    let width = total.to_string().len().max(2);
+    let app = if app.is_empty() { "_" } else { app };
+    PathBuf::from(app).join(format!("{:0width$}-{}.yaml", n, phase.as_str()))
 }
 
 /// Rewrites a sorted bundle for a deploy tool (annotations, hooks, names) and returns
