@@ -106,3 +106,62 @@ fn the_workload_compiles_to_the_same_bytes() {
         }
     }
 }
+
+/// Job steps split a phase into several files (and install jobs interleave with
+/// pre-deploy jobs in one step): the fast path must group and number them as the
+/// general one does. No example, fixture or workload app has two job steps in one
+/// phase: a fast path that ignored the step passed them all.
+#[test]
+fn job_steps_compile_to_the_same_files() {
+    let text = r#"app shop {
+  image = "registry.example.com/shop:2.3.0"
+  service web {
+    port   = 8080
+    health = http("/healthz")
+  }
+  job migrate {
+    command = ["bin/rails", "db:migrate"]
+  }
+  job seed {
+    run     = on_install
+    command = ["bin/rails", "db:seed"]
+    after   = [migrate]
+  }
+  job reindex {
+    command = ["bin/rails", "search:reindex"]
+    after   = [migrate]
+  }
+  job warm {
+    run     = after_deploy
+    command = ["bin/rails", "cache:warm"]
+  }
+  job notify {
+    run     = after_deploy
+    command = ["bin/notify"]
+    after   = [warm]
+  }
+}
+"#;
+    let source = Source::from_text("steps.kiln", text);
+    for options in targets() {
+        same("job steps", &source, &options);
+    }
+    let files = kiln::compile_to_files(&source, &Options::default()).expect("compiles");
+    let paths: Vec<String> = files
+        .files
+        .iter()
+        .map(|(p, _)| p.display().to_string())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "shop/01-setup.yaml",
+            "shop/02-pre-deploy.yaml",
+            "shop/03-install-jobs.yaml",
+            "shop/04-pre-deploy.yaml",
+            "shop/05-deploy.yaml",
+            "shop/06-post-deploy.yaml",
+            "shop/07-post-deploy.yaml",
+        ]
+    );
+}
